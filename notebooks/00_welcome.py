@@ -1,0 +1,160 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["course-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/srgan-course/gan-super-resolution/blob/main/notebooks/00_welcome.ipynb)
+
+# %% tags=["course-header"]
+# Colab set-up: installs the course package on Google Colab; does nothing locally.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run('pip install -q "srlib @ git+https://github.com/srgan-course/gan-super-resolution@main"', shell=True, check=True)
+
+# %% [markdown]
+# # 00 · Welcome: GAN super-resolution, from SRGAN to ESRGAN
+#
+# This course builds, trains and evaluates the two landmark GAN super-resolution
+# models, **SRGAN** (Ledig et al., CVPR 2017) and **ESRGAN** (Wang et al., ECCV
+# Workshops 2018), from their parts: the data and its degradation, residual and
+# RRDB generators, upsamplers, the VGG perceptual loss, three adversarial losses,
+# PSNR pre-training, full GPU training, and honest evaluation.
+#
+# **Goals of this notebook**
+# 1. Know the course map: which notebook teaches what, and which exercise goes with it.
+# 2. Check your environment: versions, device and the *run profile*.
+# 3. See the problem: a real photograph, its 4x-downscaled version, and how far
+#    plain bicubic upscaling gets back.
+#
+# Prerequisites: Python and a little PyTorch. Runtime: seconds on any machine.
+
+# %%
+from srlib.course import LESSONS, PROFILES, setup
+
+profile, device = setup(seed=0)
+
+# %% [markdown]
+# ## Run profiles: one switch for the size of every experiment
+#
+# Every notebook reads its sizes (training steps, patch size, network width) from
+# a *profile* defined in `srlib.course`:
+#
+# - `ci`: tiny and CPU-only; CI executes every notebook under it and compares the
+#   stored outputs you are reading. Seconds per notebook.
+# - `cpu`: a laptop. Minutes per notebook, and the models visibly learn.
+# - `gpu`: a CUDA GPU (Colab T4 and up): the papers' recipes.
+#
+# The profile is chosen automatically (a GPU gives `gpu`, otherwise `cpu`); force
+# one with the environment variable `SRLIB_PROFILE`, e.g. `SRLIB_PROFILE=cpu jupyter lab`.
+# The outputs stored in these notebooks were produced under `ci`.
+
+# %%
+for p in PROFILES.values():
+    print(f"{p.name:>4}: {p.train_iters:5d} steps, batch {p.batch_size:2d}, HR patch {p.hr_patch:3d}, "
+          f"width {p.num_feat:2d}, blocks {p.num_block:2d}  - {p.description}")
+
+# %% [markdown]
+# ## The course map
+
+# %%
+for lesson in LESSONS:
+    exercise = f"exercise: {lesson.exercise}" if lesson.exercise else ""
+    print(f"{lesson.number}  {lesson.title:<40} {exercise}")
+    print(f"    {lesson.summary}")
+
+# %% [markdown]
+# Each notebook imports its building blocks from the `srlib` package and shows
+# their source with `srlib.course.show`, so what you read is exactly what the
+# tests check. Exercises live in `exercises/` (your version) and `solutions/`.
+#
+# ## Check the environment
+# Versions differ from machine to machine, so this cell's output is not compared by CI.
+
+# %% tags=["nbval-ignore-output"]
+import platform
+
+import numpy as np
+import PIL
+import skimage
+import torch
+
+import srlib
+
+print(f"python {platform.python_version()}, torch {torch.__version__}, numpy {np.__version__}, "
+      f"pillow {PIL.__version__}, scikit-image {skimage.__version__}, srlib {srlib.__version__}")
+print(f"CUDA available: {torch.cuda.is_available()}"
+      + (f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""))
+
+# %% [markdown]
+# ## A first look at 4x super-resolution
+#
+# Super-resolution (SR) inverts a *degradation*. The literature's degradation is
+# MATLAB's bicubic downscaling by 4:
+#
+# $$I^{LR} = \mathrm{imresize}(I^{HR}, 1/4, \text{bicubic}),$$
+#
+# so each LR pixel summarises a 4x4 block of HR pixels and 15 of every 16 pixel
+# values are gone. The simplest inverse is bicubic *up*scaling; everything in this
+# course is measured against it. We use the photographs that ship with
+# scikit-image, so nothing needs downloading.
+
+# %%
+from srlib.data import imresize, load_photo, mod_crop
+from srlib.metrics import psnr
+
+img_hr = mod_crop(load_photo("chelsea"), 4)  # (H, W, 3) uint8, H and W multiples of 4
+img_lr = imresize(img_hr, 1 / 4)  # MATLAB bicubic, (H/4, W/4, 3)
+img_bicubic = imresize(img_lr, 4)  # the baseline every SR model must beat
+print("HR", img_hr.shape, "LR", img_lr.shape, "bicubic x4", img_bicubic.shape)
+print(f"bicubic PSNR (Y channel, border 4): {psnr(img_bicubic, img_hr):.2f} dB")
+
+# %%
+import matplotlib.pyplot as plt
+
+box = (slice(40, 140), slice(120, 220))  # a 100 x 100 HR crop: the cat's eye
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.4))
+panels = [("HR (ground truth)", img_hr[box]),
+          ("LR, 4x smaller (nearest for display)", np.kron(img_lr[10:35, 30:55], np.ones((4, 4, 1), np.uint8))),
+          (f"bicubic x4: {psnr(img_bicubic, img_hr):.2f} dB", img_bicubic[box])]
+for ax, (title, img) in zip(axes, panels):
+    ax.imshow(img)
+    ax.set_title(title)
+    ax.axis("off")
+fig.suptitle("The same 100 x 100 crop: what a 4x super-resolution model must recover")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Bicubic upscaling is smooth but blurry: fur and whiskers are gone. A
+# PSNR-oriented network (notebook 06) gains one to four dB over bicubic; a GAN
+# (SRGAN, ESRGAN) gives up some PSNR to draw plausible texture instead.
+#
+# ## Getting help
+# - Each `srlib` function's docstring names the paper section it implements and the
+#   notebook that teaches it: `help(srlib.data.imresize)`.
+# - Errors from `srlib` say what was wrong and what to do; read the last line first.
+# - Run the tests with `pytest` from the repository root (see README.md).
+# - Found a mistake? Open an issue on the course repository.
+#
+# ## What to remember
+# - The profile (`ci`, `cpu`, `gpu`) sets the size of every experiment; it is printed
+#   at the top of each notebook.
+# - SR inverts MATLAB-bicubic downscaling; bicubic upscaling is the baseline.
+# - PSNR in the SR literature is measured on the Y channel with a border of `scale`
+#   pixels removed (notebook 01 explains why each detail matters).
+#
+# Next: **01 · Data preparation**.

@@ -1,0 +1,12 @@
+"""srlib: the tested building blocks of the GAN super-resolution course.
+
+The notebooks under ``notebooks/`` teach; this package holds the code they
+import, one concept per module:
+
+- ``srlib.course``   run profiles (ci / cpu / gpu), device, ``show``
+- ``srlib.data``     MATLAB bicubic, datasets, crops, DIV2K and test sets
+- ``srlib.metrics``  PSNR / SSIM under the literature's protocol
+- ``srlib.models``   SRResNet, RRDBNet, upsamplers, weight loading
+"""
+
+__version__ = "0.1.0"

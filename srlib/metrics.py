@@ -1,0 +1,110 @@
+"""PSNR and SSIM under the super-resolution literature's protocol.
+
+Defaults follow the published x4 tables (REFERENCE: "Evaluation protocol"):
+
+1. SR output clipped to [0, 1] and rounded to 8 bits (``round_8bit=True``);
+2. measured on the Y channel of YCbCr, ITU-R BT.601 (``y_channel=True``):
+   :math:`Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255`;
+3. ``crop_border`` = scale pixels removed at every side (default 4 for x4);
+4. PSNR with peak 1: :math:`10 \\log_{10}(1 / \\mathrm{MSE})`;
+5. SSIM: Gaussian window 11 x 11, sigma 1.5, K1 = 0.01, K2 = 0.03, valid
+   region only, averaged over channels.
+
+Inputs: numpy (H, W, 3) uint8 or float in [0, 1] (returns a float), or torch
+(N, 3, H, W) float in [0, 1] (returns a (N,) tensor of per-image values).
+Taught in: notebooks 01 and 08.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+BT601 = (65.481, 128.553, 24.966)  # Y weights for RGB in [0, 1], output in [0, 255]
+
+
+def rgb_to_y(img):
+    """BT.601 luma of RGB in [0, 1], returned in [16/255, 235/255].
+
+    numpy (H, W, 3) -> (H, W); torch (N, 3, H, W) -> (N, 1, H, W).
+    """
+    if isinstance(img, torch.Tensor):
+        w = torch.tensor(BT601, dtype=img.dtype, device=img.device).view(1, 3, 1, 1)
+        return ((img * w).sum(dim=1, keepdim=True) + 16.0) / 255.0
+    return (img @ np.array(BT601, dtype=np.float64) + 16.0) / 255.0
+
+
+def _prepare(sr, hr, crop_border: int, y_channel: bool, round_8bit: bool):
+    """Both inputs -> float64 torch (N, C, H, W) in [0, 1], protocol applied."""
+    batched = isinstance(sr, torch.Tensor)
+    tensors = []
+    for name, img in (("sr", sr), ("hr", hr)):
+        if isinstance(img, np.ndarray):
+            if img.dtype == np.uint8:
+                img = img.astype(np.float64) / 255.0
+            elif np.issubdtype(img.dtype, np.floating):
+                if img.size and img.max() > 1.5:
+                    raise ValueError(f"{name} has maximum {img.max():.1f}; expected [0, 1] - "
+                                     "did you forget `/ 255`?")
+            else:
+                raise ValueError(f"{name}: use uint8 or float images, got {img.dtype}")
+            t = torch.from_numpy(np.asarray(img, dtype=np.float64))
+            t = t[None, None] if t.ndim == 2 else t.permute(2, 0, 1)[None]
+        elif isinstance(img, torch.Tensor):
+            t = img.detach().double().cpu()
+            t = t[None] if t.ndim == 3 else t
+        else:
+            raise TypeError(f"{name}: expected a numpy array or torch tensor, got {type(img).__name__}")
+        tensors.append(t)
+    sr_t, hr_t = tensors
+    if sr_t.shape != hr_t.shape:
+        raise ValueError(f"sr and hr shapes differ: {tuple(sr_t.shape)} vs {tuple(hr_t.shape)}")
+    if round_8bit:
+        sr_t = torch.round(sr_t.clamp(0, 1) * 255) / 255
+        hr_t = torch.round(hr_t.clamp(0, 1) * 255) / 255
+    if y_channel and sr_t.shape[1] == 3:
+        sr_t, hr_t = rgb_to_y(sr_t), rgb_to_y(hr_t)
+    if crop_border:
+        c = crop_border
+        if sr_t.shape[-1] <= 2 * c or sr_t.shape[-2] <= 2 * c:
+            raise ValueError(f"image {tuple(sr_t.shape[-2:])} too small for crop_border={c}")
+        sr_t, hr_t = sr_t[..., c:-c, c:-c], hr_t[..., c:-c, c:-c]
+    return sr_t, hr_t, batched
+
+
+def psnr(sr, hr, crop_border: int = 4, y_channel: bool = True, round_8bit: bool = True):
+    """Peak signal-to-noise ratio in dB (peak 1), the literature's protocol by default."""
+    sr_t, hr_t, batched = _prepare(sr, hr, crop_border, y_channel, round_8bit)
+    mse = ((sr_t - hr_t) ** 2).flatten(1).mean(dim=1)  # (N,)
+    value = 10 * torch.log10(1.0 / mse)  # identical images give +inf, as they should
+    return value.float() if batched else float(value[0])
+
+
+def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    """Normalised (size, size) Gaussian, float64."""
+    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return g[:, None] * g[None, :]
+
+
+def ssim(sr, hr, crop_border: int = 4, y_channel: bool = True, round_8bit: bool = True):
+    """Structural similarity (Wang et al. 2004), Gaussian 11x11 window, valid region.
+
+    SSIM = mean over pixels of
+    ((2 mu_x mu_y + C1)(2 sigma_xy + C2)) / ((mu_x^2 + mu_y^2 + C1)(sigma_x^2 + sigma_y^2 + C2))
+    with C1 = (0.01 L)^2, C2 = (0.03 L)^2, L = 1.
+    """
+    x, y, batched = _prepare(sr, hr, crop_border, y_channel, round_8bit)
+    c = x.shape[1]
+    win = gaussian_window().expand(c, 1, 11, 11)  # one window per channel (depthwise)
+    filt = lambda t: F.conv2d(t, win, groups=c)  # noqa: E731  valid region only
+    mu_x, mu_y = filt(x), filt(y)
+    var_x = filt(x * x) - mu_x**2
+    var_y = filt(y * y) - mu_y**2
+    cov = filt(x * y) - mu_x * mu_y
+    c1, c2 = 0.01**2, 0.03**2
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    value = ssim_map.flatten(1).mean(dim=1)  # (N,), channels averaged
+    return value.float() if batched else float(value[0])

@@ -1,0 +1,22 @@
+"""Generators and their parts. Taught in notebooks 02 and 03."""
+
+from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
+from srlib.models.rrdb import RRDB, ResidualDenseBlock, RRDBNet, scaled_kaiming_
+from srlib.models.srresnet import SRResNet
+from srlib.models.upsample import (NearestConvUpsampler, PixelShuffleUpsampler,
+                                   TransposedConvUpsampler, icnr_, make_upsampler, upsample_stages)
+from srlib.models.weights import (check_state_dict, download_esrgan_weights, load_esrgan_weights,
+                                  to_basicsr_names)
+
+
+def count_parameters(model) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+__all__ = [
+    "ResidualBlock", "ResidualBlockNoBN", "RRDB", "ResidualDenseBlock", "RRDBNet",
+    "scaled_kaiming_", "SRResNet", "NearestConvUpsampler", "PixelShuffleUpsampler",
+    "TransposedConvUpsampler", "icnr_", "make_upsampler", "upsample_stages", "check_state_dict",
+    "download_esrgan_weights", "load_esrgan_weights", "to_basicsr_names", "count_parameters",
+]

@@ -1,0 +1,85 @@
+"""Run profiles and the command line."""
+
+import subprocess
+import sys
+
+import pytest
+
+from srlib import __version__
+from srlib.cli import main
+from srlib.course import PROFILES, get_device, get_profile
+
+
+def test_profiles_exist_and_grow():
+    assert set(PROFILES) == {"ci", "cpu", "gpu"}
+    ci, cpu, gpu = PROFILES["ci"], PROFILES["cpu"], PROFILES["gpu"]
+    assert ci.train_iters < cpu.train_iters < gpu.train_iters
+    assert ci.hr_patch <= cpu.hr_patch <= gpu.hr_patch
+
+
+def test_profile_forced_by_environment(monkeypatch):
+    monkeypatch.setenv("SRLIB_PROFILE", "cpu")
+    assert get_profile().name == "cpu"
+    monkeypatch.setenv("SRLIB_PROFILE", "CI")
+    assert get_profile().name == "ci"
+
+
+def test_profile_chosen_by_hardware(monkeypatch):
+    import torch
+
+    monkeypatch.delenv("SRLIB_PROFILE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert get_profile().name == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_profile().name == "gpu"
+
+
+def test_unknown_profile_names_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("SRLIB_PROFILE", "laptop")
+    with pytest.raises(ValueError, match="valid profiles: ci, cpu, gpu"):
+        get_profile()
+
+
+def test_ci_profile_stays_on_cpu():
+    assert get_device(PROFILES["ci"]).type == "cpu"
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "srlib", *args], capture_output=True, text=True)
+
+
+def test_version_and_help():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"srlib {__version__}"
+    result = run_cli("--help")
+    assert result.returncode == 0 and "course" in result.stdout
+
+
+@pytest.mark.parametrize("args", [("nonsense",), ("--bogus",), ("course", "--bogus")])
+def test_bad_command_line_is_one_line_plus_usage(args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("srlib: error:") and lines[1].startswith("usage:")
+
+
+def test_course_command_lists_and_validates(capsys):
+    from helpers import ROOT
+
+    assert main(["course", "--root", str(ROOT)]) == 0
+    out = capsys.readouterr().out
+    assert "Welcome and set-up" in out and "ok (" in out
+
+
+def test_course_command_reports_a_broken_notebook(tmp_path, capsys):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "00_welcome.ipynb").write_text("{not json")
+    assert main(["course", "--root", str(tmp_path)]) == 1
+    assert "BROKEN" in capsys.readouterr().out
+
+
+def test_course_command_with_unknown_profile(capsys):
+    from helpers import ROOT
+
+    assert main(["course", "--root", str(ROOT), "--profile", "tpu"]) == 2
+    assert "valid profiles" in capsys.readouterr().err
