@@ -2,7 +2,7 @@
 
 from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
 from srlib.models.rrdb import RRDB, ResidualDenseBlock, RRDBNet, scaled_kaiming_
-from srlib.models.srresnet import SRResNet
+from srlib.models.srresnet import MSRResNet, SRResNet
 from srlib.models.upsample import (NearestConvUpsampler, PixelShuffleUpsampler,
                                    TransposedConvUpsampler, icnr_, make_upsampler, upsample_stages)
 from srlib.models.weights import (check_state_dict, download_esrgan_weights, load_esrgan_weights,
@@ -16,7 +16,7 @@ def count_parameters(model) -> int:
 
 __all__ = [
     "ResidualBlock", "ResidualBlockNoBN", "RRDB", "ResidualDenseBlock", "RRDBNet",
-    "scaled_kaiming_", "SRResNet", "NearestConvUpsampler", "PixelShuffleUpsampler",
+    "scaled_kaiming_", "SRResNet", "MSRResNet", "NearestConvUpsampler", "PixelShuffleUpsampler",
     "TransposedConvUpsampler", "icnr_", "make_upsampler", "upsample_stages", "check_state_dict",
     "download_esrgan_weights", "load_esrgan_weights", "to_basicsr_names", "count_parameters",
 ]

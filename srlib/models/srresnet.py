@@ -2,16 +2,18 @@
 
 9x9 conv 3->64 + PReLU; B residual blocks; 3x3 conv + BN; a global skip
 from before the blocks; log2(scale) upsampling stages; 9x9 conv 64->3.
-About 1.55 M parameters at B = 16 (the paper's model).
+About 1.55 M parameters at B = 16 (the paper's model). ``MSRResNet`` below
+is BasicSR's no-BN variant.
 Taught in: notebook 02.
 """
 
 from __future__ import annotations
 
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from srlib.models.blocks import ResidualBlock
-from srlib.models.upsample import make_upsampler
+from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
+from srlib.models.upsample import make_upsampler, upsample_stages
 
 
 class SRResNet(nn.Module):
@@ -42,3 +44,35 @@ class SRResNet(nn.Module):
         feat = self.head(x)  # (B, C, h, w)
         feat = feat + self.body_tail(self.body(feat))  # global skip, (B, C, h, w)
         return self.tail(self.upsample(feat))  # (B, 3, h*s, w*s)
+
+
+class MSRResNet(nn.Module):
+    """BasicSR's modified SRResNet: no BN, 3x3 head, LeakyReLU, bilinear skip.
+
+    conv_first 3x3; B ``ResidualBlockNoBN`` (0.1-scaled init); pixel-shuffle
+    x2 stages (``upconv1``, ``upconv2``); conv_hr; conv_last; plus a bilinear
+    upsample of the input, so the network learns the residual over it.
+    1,517,571 parameters at 64 features, 16 blocks, x4.
+    Deviation from SRGAN: everything that differs from ``SRResNet`` above.
+    """
+
+    def __init__(self, num_feat: int = 64, num_block: int = 16, scale: int = 4):
+        super().__init__()
+        self.scale = scale
+        self.stages = upsample_stages(scale)
+        self.conv_first = nn.Conv2d(3, num_feat, kernel_size=3, padding=1)
+        self.body = nn.Sequential(*[ResidualBlockNoBN(num_feat) for _ in range(num_block)])
+        for i, factor in enumerate(self.stages):
+            self.add_module(f"upconv{i + 1}", nn.Conv2d(num_feat, num_feat * factor**2, kernel_size=3, padding=1))
+        self.pixel_shuffles = nn.ModuleList(nn.PixelShuffle(f) for f in self.stages)
+        self.conv_hr = nn.Conv2d(num_feat, num_feat, kernel_size=3, padding=1)
+        self.conv_last = nn.Conv2d(num_feat, 3, kernel_size=3, padding=1)
+        self.lrelu = nn.LeakyReLU(negative_slope=0.1, inplace=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        feat = self.lrelu(self.conv_first(x))  # (B, C, h, w)
+        feat = self.body(feat)
+        for i, shuffle in enumerate(self.pixel_shuffles):
+            feat = self.lrelu(shuffle(getattr(self, f"upconv{i + 1}")(feat)))  # x2 per stage
+        out = self.conv_last(self.lrelu(self.conv_hr(feat)))  # (B, 3, h*s, w*s)
+        return out + F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)

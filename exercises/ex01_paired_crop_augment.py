@@ -1,0 +1,102 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["course-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/srgan-course/gan-super-resolution/blob/main/exercises/ex01_paired_crop_augment.ipynb)
+
+# %% tags=["course-header"]
+# Colab set-up: installs the course package on Google Colab; does nothing locally.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run('pip install -q "srlib @ git+https://github.com/srgan-course/gan-super-resolution@main"', shell=True, check=True)
+
+# %% [markdown]
+# # Exercise 01 · Paired random crop and dihedral augmentation
+#
+# Goes with notebook **01 · Data preparation**. Fill in the code where it says
+# `# YOUR CODE HERE`, then run the check cell after each task: it tells you what is
+# still wrong. The same checks grade your notebook.
+#
+# | task | points |
+# | --- | --- |
+# | 1. `paired_random_crop` | 3 |
+# | 2. `augment_pair` | 2 |
+
+# %%
+import numpy as np
+
+from srlib.checks import check
+from srlib.course import setup
+
+profile, device = setup(seed=0)
+
+# %% [markdown]
+# ## Task 1 (3 points): an aligned random crop
+#
+# Given an LR image of shape (h, w, 3) and its HR image of shape (h·s, w·s, 3), return
+# an LR crop of `lr_patch x lr_patch` pixels at a random corner (top, left), drawn
+# uniformly with `rng.integers` so that *every* valid corner can occur, and the HR crop
+# of `(lr_patch·s) x (lr_patch·s)` pixels whose corner is (top·s, left·s).
+
+# %%
+def paired_random_crop(img_lr, img_hr, lr_patch, scale, rng):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+check("paired_crop", paired_random_crop)
+
+# %% [markdown]
+# ## Task 2 (2 points): the same dihedral transform on both images
+#
+# Return the `k`-th of the 8 symmetries of a square (k = 0..7) applied to both images:
+# bit 0 of `k` flips left-right, bit 1 flips up-down, bit 2 transposes (swaps H and W).
+# `k = 0` must return the images unchanged.
+
+# %%
+def augment_pair(img_lr, img_hr, k):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+check("augment_pair", augment_pair)
+
+# %% [markdown]
+# ## See it on a photo
+
+# %%
+import matplotlib.pyplot as plt
+
+from srlib.data import imresize, load_photo, mod_crop
+
+img_hr = mod_crop(load_photo("astronaut"), 4)
+img_lr = imresize(img_hr, 1 / 4)
+rng = np.random.default_rng(1)
+fig, axes = plt.subplots(2, 4, figsize=(12, 6))
+for k, (ax_lr, ax_hr) in enumerate(zip(axes[0], axes[1])):
+    lr, hr = augment_pair(*paired_random_crop(img_lr, img_hr, 16, 4, rng), k)
+    ax_lr.imshow(lr)
+    ax_lr.set_title(f"LR, k={k}")
+    ax_hr.imshow(hr)
+    ax_hr.set_title(f"HR, k={k}")
+for ax in axes.flat:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()

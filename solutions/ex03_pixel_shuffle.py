@@ -1,0 +1,93 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["course-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/srgan-course/gan-super-resolution/blob/main/solutions/ex03_pixel_shuffle.ipynb)
+
+# %% tags=["course-header"]
+# Colab set-up: installs the course package on Google Colab; does nothing locally.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run('pip install -q "srlib @ git+https://github.com/srgan-course/gan-super-resolution@main"', shell=True, check=True)
+
+# %% [markdown]
+# # Exercise 03 · Pixel shuffle by hand
+#
+# Goes with notebook **03 · Pixel shuffle versus upsampling**. Fill in the code where it
+# says `# YOUR CODE HERE` and run the check after each task.
+#
+# | task | points |
+# | --- | --- |
+# | 1. `pixel_shuffle` | 3 |
+# | 2. `num_upsample_stages` | 1 |
+
+# %%
+import math
+
+import torch
+
+from srlib.checks import check
+from srlib.course import setup
+
+profile, device = setup(seed=0)
+
+# %% [markdown]
+# ## Task 1 (3 points): pixel shuffle as reshape and permute
+#
+# `nn.PixelShuffle(r)` turns a tensor of shape $(B, C r^2, H, W)$ into $(B, C, rH, rW)$:
+# output pixel $(c, h r + i, w r + j)$ is input channel $c r^2 + i r + j$ at $(h, w)$.
+# Write it with `reshape` and `permute` only (no `torch.nn.functional.pixel_shuffle`).
+
+# %%
+def pixel_shuffle(x, r):
+    ### BEGIN SOLUTION
+    b, c_r2, h, w = x.shape
+    c = c_r2 // (r * r)
+    x = x.reshape(b, c, r, r, h, w)  # (B, C, i, j, H, W)
+    x = x.permute(0, 1, 4, 2, 5, 3)  # (B, C, H, i, W, j)
+    return x.reshape(b, c, h * r, w * r)
+    ### END SOLUTION
+
+
+# %%
+check("pixel_shuffle", pixel_shuffle)
+
+# %% [markdown]
+# ## Task 2 (1 point): how many x2 stages?
+#
+# A generator for scale 2, 4 or 8 chains x2 upsampling stages. Return how many it needs.
+# (One of the course's source documents used `int(math.log(scale))`: check what that gives.)
+
+# %%
+def num_upsample_stages(scale):
+    ### BEGIN SOLUTION
+    return int(math.log2(scale))
+    ### END SOLUTION
+
+
+# %%
+check("num_upsample_stages", num_upsample_stages)
+
+# %% [markdown]
+# ## See it work
+# A 4-channel 2x2 tensor becomes one 4x4 channel: each input channel fills one position of
+# every 2x2 output block.
+
+# %%
+x = torch.arange(16.0).reshape(1, 4, 2, 2)
+print(pixel_shuffle(x, 2)[0, 0])
