@@ -6,7 +6,9 @@ import, one concept per module:
 - ``srlib.course``   run profiles (ci / cpu / gpu), device, ``show``
 - ``srlib.data``     MATLAB bicubic, datasets, crops, DIV2K and test sets
 - ``srlib.metrics``  PSNR / SSIM under the literature's protocol
-- ``srlib.models``   SRResNet, RRDBNet, upsamplers, weight loading
+- ``srlib.models``   SRResNet, RRDBNet, upsamplers, discriminators, weight loading
+- ``srlib.losses``   VGG19 perceptual loss; BCE, WGAN-GP and RaGAN losses
+- ``srlib.checks``   the exercises' in-notebook checks
 """
 
 __version__ = "0.1.0"

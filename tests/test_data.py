@@ -199,3 +199,37 @@ def test_extract_subimages_once(tmp_path):
     assert n == 2 * 3  # rows 0, 20 and columns 0, 240, 250: BasicSR adds a crop flush with each edge
     assert Image.open(next((tmp_path / "sub").glob("*.png"))).size == (480, 480)
     assert extract_subimages(src, tmp_path / "sub", crop=480, step=240) == n
+
+
+def test_download_resumes_a_partial_file_over_http(tmp_path):
+    """A .part left by an interrupted download is continued with an HTTP Range request."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    payload = bytes(range(256)) * 40
+    ranges = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            header = self.headers.get("Range")
+            ranges.append(header)
+            start = int(header.split("=")[1].rstrip("-")) if header else 0
+            self.send_response(206 if header else 200)
+            self.send_header("Content-Length", str(len(payload) - start))
+            self.end_headers()
+            self.wfile.write(payload[start:])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        dest = tmp_path / "archive.zip"
+        (tmp_path / "archive.zip.part").write_bytes(payload[:1000])
+        download(f"http://127.0.0.1:{server.server_port}/archive.zip", dest, progress=False)
+    finally:
+        server.shutdown()
+    assert ranges == ["bytes=1000-"]
+    assert dest.read_bytes() == payload

@@ -167,3 +167,18 @@ def test_unreadable_and_missing_files(tmp_path):
         load_esrgan_weights(small_rrdbnet(), tmp_path / "junk.pth")
     with pytest.raises(FileNotFoundError, match="download_esrgan_weights"):
         load_esrgan_weights(small_rrdbnet(), tmp_path / "none.pth")
+
+
+def test_download_helper_saves_weights_and_rejects_web_pages(tmp_path, monkeypatch):
+    from srlib.models import weights
+
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    torch.save(small_rrdbnet().state_dict(), remote / weights.PUBLIC_WEIGHTS["RRDB_PSNR_x4.pth"])
+    (remote / weights.PUBLIC_WEIGHTS["RRDB_ESRGAN_x4.pth"]).write_text("<!DOCTYPE html><html>quota</html>")
+    monkeypatch.setattr(weights, "DRIVE_URL", remote.as_uri() + "/{}")
+    [path] = weights.download_esrgan_weights(tmp_path / "w", names=("RRDB_PSNR_x4.pth",))
+    load_esrgan_weights(small_rrdbnet(), path)
+    with pytest.raises(FileNotFoundError, match="web page instead of RRDB_ESRGAN_x4.pth"):
+        weights.download_esrgan_weights(tmp_path / "w", names=("RRDB_ESRGAN_x4.pth",))
+    assert not (tmp_path / "w" / "RRDB_ESRGAN_x4.pth").exists()

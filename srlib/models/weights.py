@@ -23,10 +23,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-# Public x4 weights. The GAN model is mirrored on GitHub (BasicSR naming); the
-# original RRDB_ESRGAN_x4 / RRDB_PSNR_x4 files live in the authors' Google Drive.
-ESRGAN_X4_URL = ("https://github.com/xinntao/Real-ESRGAN/releases/download/v0.1.1/"
-                 "ESRGAN_SRx4_DF2KOST_official-ff704c30.pth")
+# The authors' public x4 files (original ESRGAN naming), in their Google Drive.
+# drive.usercontent's confirm=t skips the "cannot scan large files" page.
+PUBLIC_WEIGHTS = {
+    "RRDB_ESRGAN_x4.pth": "1TPrz5QKd8DHHt1k8SRtm6tMiPjz_Qene",
+    "RRDB_PSNR_x4.pth": "1pJ_T-V1dpb1ewoEra1TGSWl5e6H7M4NN",
+}
+DRIVE_URL = "https://drive.usercontent.google.com/download?id={}&export=download&confirm=t"
 ESRGAN_DRIVE_FOLDER = "https://drive.google.com/drive/folders/17VYV_SoZZesU6mbxz2dMAIccSSlqLecY"
 
 _ORIGINAL = [  # original ESRGAN names -> BasicSR names
@@ -107,12 +110,26 @@ def load_esrgan_weights(model: nn.Module, path: str | Path) -> nn.Module:
     return model
 
 
-def download_esrgan_weights(folder: str | Path = "weights") -> Path:
-    """Download the official ESRGAN x4 GAN weights (Colab); returns the file path.
+def download_esrgan_weights(folder: str | Path = "weights",
+                            names=("RRDB_ESRGAN_x4.pth", "RRDB_PSNR_x4.pth")) -> list[Path]:
+    """Download the public ESRGAN x4 weights (on Colab) into ``folder``; skips files present.
 
-    The PSNR-oriented ``RRDB_PSNR_x4.pth`` is only in the authors' Google
-    Drive folder (``ESRGAN_DRIVE_FOLDER``): download it by hand into ``folder``.
+    Returns the paths. If Google Drive answers with a web page instead of the
+    file (quota, changed link), the page is deleted and the error says how to
+    fetch the file by hand from ``ESRGAN_DRIVE_FOLDER``.
     """
     from srlib.data.div2k import download
 
-    return download(ESRGAN_X4_URL, Path(folder) / ESRGAN_X4_URL.rsplit("/", 1)[1])
+    paths = []
+    for name in names:
+        if name not in PUBLIC_WEIGHTS:
+            raise ValueError(f"unknown weights {name!r}; choose from {', '.join(PUBLIC_WEIGHTS)}")
+        path = download(DRIVE_URL.format(PUBLIC_WEIGHTS[name]), Path(folder) / name)
+        with open(path, "rb") as f:
+            head = f.read(64).lstrip().lower()
+        if head.startswith((b"<!doctype", b"<html")):
+            path.unlink()
+            raise FileNotFoundError(f"Google Drive sent a web page instead of {name}. Download it "
+                                    f"by hand from {ESRGAN_DRIVE_FOLDER} into {folder}/")
+        paths.append(path)
+    return paths

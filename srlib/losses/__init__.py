@@ -1,0 +1,14 @@
+"""Losses: VGG perceptual (notebook 04) and adversarial: BCE, WGAN-GP, RaGAN (notebook 05)."""
+
+from srlib.losses.adversarial import (ADVERSARIAL_LOSSES, adversarial_losses, bce_discriminator_loss,
+                                      bce_generator_loss, gradient_penalty, ragan_discriminator_loss,
+                                      ragan_generator_loss, wgan_critic_loss, wgan_generator_loss)
+from srlib.losses.perceptual import (VGG19_LAYERS, PerceptualLoss, VGGFeatureExtractor,
+                                     vgg19_layer_indices)
+
+__all__ = [
+    "VGG19_LAYERS", "PerceptualLoss", "VGGFeatureExtractor", "vgg19_layer_indices",
+    "ADVERSARIAL_LOSSES", "adversarial_losses", "bce_discriminator_loss", "bce_generator_loss",
+    "gradient_penalty", "ragan_discriminator_loss", "ragan_generator_loss", "wgan_critic_loss",
+    "wgan_generator_loss",
+]
