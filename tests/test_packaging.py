@@ -1,7 +1,11 @@
 """pyproject.toml, environment.yml, README.md and .ci/run agree with each other."""
 
 import re
-import tomllib
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 import yaml
 
