@@ -24,12 +24,14 @@ def cmd_course(args: argparse.Namespace) -> int:
     """List the course's notebooks and check that each one opens."""
     import nbformat
 
-    from srlib.course import LESSONS, get_profile
+    from srlib.course import LESSONS, get_profile, repo_root
 
-    root = Path(args.root).resolve()
-    if not (root / "notebooks").is_dir():
-        print(f"srlib: error: no notebooks/ folder under {root}; run this from the course "
-              "checkout or pass --root PATH_TO_CHECKOUT", file=sys.stderr)
+    # --root, else the current folder, else the checkout srlib was installed from (-e)
+    candidates = [Path(args.root)] if args.root else [Path.cwd(), repo_root()]
+    root = next((c.resolve() for c in candidates if (c / "notebooks").is_dir()), None)
+    if root is None:
+        print(f"srlib: error: no notebooks/ folder under {', '.join(map(str, candidates))}; run "
+              "this from the course checkout or pass --root PATH_TO_CHECKOUT", file=sys.stderr)
         return 1
     profile = get_profile(args.profile)
     print(f"GAN super-resolution course at {root}  (profile: {profile.name})\n")
@@ -57,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("course", help="list the notebooks and check that they open")
-    p.add_argument("--root", default=".", help="course checkout (default: current folder)")
+    p.add_argument("--root", default=None,
+                   help="course checkout (default: the current folder, else the installed checkout)")
     p.add_argument("--profile", default=None, help="ci, cpu or gpu (default: by hardware)")
     p.set_defaults(func=cmd_course)
     return parser

@@ -83,3 +83,11 @@ def test_course_command_with_unknown_profile(capsys):
 
     assert main(["course", "--root", str(ROOT), "--profile", "tpu"]) == 2
     assert "valid profiles" in capsys.readouterr().err
+
+
+def test_course_command_finds_the_checkout_from_elsewhere(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no notebooks/ here: falls back to the installed checkout
+    assert main(["course"]) == 0
+    assert "Welcome and set-up" in capsys.readouterr().out
+    assert main(["course", "--root", str(tmp_path)]) == 1
+    assert "no notebooks/ folder" in capsys.readouterr().err

@@ -93,20 +93,25 @@ def test_folder_dataset_hr_only_makes_lr(tmp_path):
     assert lr.shape == (3, 10, 10)
 
 
+def one_pair_folders(tmp_path, hr_shape, lr_name, lr_shape):
+    """HR/0001.png and LR/<lr_name> of the given (H, W) shapes; returns the two folders."""
+    hr_dir, lr_dir = tmp_path / "HR", tmp_path / "LR"
+    hr_dir.mkdir(), lr_dir.mkdir()
+    save(np.zeros((*hr_shape, 3), np.uint8), hr_dir / "0001.png")
+    save(np.zeros((*lr_shape, 3), np.uint8), lr_dir / lr_name)
+    return hr_dir, lr_dir
+
+
 def test_mismatched_file_lists(tmp_path):
-    (tmp_path / "HR").mkdir(), (tmp_path / "LR").mkdir()
-    save(np.zeros((8, 8, 3), np.uint8), tmp_path / "HR" / "0001.png")
-    save(np.zeros((2, 2, 3), np.uint8), tmp_path / "LR" / "0002x4.png")
+    hr_dir, lr_dir = one_pair_folders(tmp_path, (8, 8), "0002x4.png", (2, 2))
     with pytest.raises(ValueError, match="do not match.*0001.png.*0002x4.png"):
-        PairedFolderDataset(tmp_path / "HR", tmp_path / "LR", scale=4)
+        PairedFolderDataset(hr_dir, lr_dir, scale=4)
 
 
 def test_size_mismatch_names_both_files(tmp_path):
-    (tmp_path / "HR").mkdir(), (tmp_path / "LR").mkdir()
-    save(np.zeros((16, 16, 3), np.uint8), tmp_path / "HR" / "0001.png")
-    save(np.zeros((5, 4, 3), np.uint8), tmp_path / "LR" / "0001x4.png")
+    hr_dir, lr_dir = one_pair_folders(tmp_path, (16, 16), "0001x4.png", (5, 4))
     with pytest.raises(ValueError, match="0001.png is 16x16.*0001x4.png is 4x5"):
-        PairedFolderDataset(tmp_path / "HR", tmp_path / "LR", scale=4)
+        PairedFolderDataset(hr_dir, lr_dir, scale=4)
 
 
 def test_image_smaller_than_patch_is_named(tmp_path):

@@ -126,14 +126,10 @@ def make_exercise(solution_nb, stem: str):
     return with_header(nb, "exercises", stem)
 
 
-def exercise_stem(solution_stem: str) -> str:
-    return solution_stem  # same file name in exercises/ and solutions/
-
-
 def build_exercises() -> list[Path]:
     written = []
     for sol in sorted((ROOT / "solutions").glob("*.ipynb")):
-        nb = make_exercise(nbformat.read(sol, as_version=4), exercise_stem(sol.stem))
+        nb = make_exercise(nbformat.read(sol, as_version=4), sol.stem)  # same name in both folders
         target = ROOT / "exercises" / sol.name
         write_pair(nb, target)
         written.append(target)
