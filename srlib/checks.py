@@ -3,11 +3,13 @@
 Each check builds small inputs, calls the student's object and reports, in
 the student's terms, what is right and what is wrong. They live here (not in
 the notebooks) so editing a notebook cannot weaken them; the grader reuses
-them. Taught in: exercises 01-03.
+them. Taught in: exercises 01-05.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -229,6 +231,208 @@ def check_num_upsample_stages(fn) -> Report:
     return report
 
 
+# ----------------------------------------------------------------- exercise 04
+def check_vgg_layer_index(fn) -> Report:
+    from srlib.losses.perceptual import VGG19_LAYERS
+
+    report = Report("vgg_layer_index")
+
+    def all_names():
+        for name, index in VGG19_LAYERS.items():
+            if name.startswith("pool"):
+                continue
+            got = fn(name)
+            if got != index:
+                hint = " (off by one: conv before its ReLU, relu right after)" if abs(got - index) == 1 else ""
+                return f"{name} is features[{index}] in torchvision's VGG19, got {got}{hint}"
+
+    _run(report, "conv/relu names -> torchvision indices", all_names)
+    return report
+
+
+@functools.lru_cache(maxsize=1)
+def _random_vgg_state():
+    from torchvision.models import vgg19
+
+    torch.manual_seed(0)
+    return vgg19(weights=None).features  # built once: VGG19's init is slow
+
+
+def _random_vgg_features():
+    """A fresh copy of a seeded, randomly initialised VGG19 ``features``."""
+    return copy.deepcopy(_random_vgg_state())
+
+
+def check_perceptual_loss(cls) -> Report:
+    from srlib.losses.perceptual import IMAGENET_MEAN, IMAGENET_STD
+
+    report = Report("perceptual_loss")
+    g = torch.Generator().manual_seed(0)
+    img_sr = torch.rand(2, 3, 32, 32, generator=g)
+    img_hr = torch.rand(2, 3, 32, 32, generator=g)
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+
+    def reference(index, normalize=True):
+        feats = _random_vgg_features()[: index + 1].eval()
+        for i, m in enumerate(feats):
+            if isinstance(m, nn.ReLU):
+                feats[i] = nn.ReLU()
+        prep = (lambda x: (x - mean) / std) if normalize else (lambda x: x)  # noqa: E731
+        with torch.no_grad():
+            return F.l1_loss(feats(prep(img_sr)), feats(prep(img_hr))).item()
+
+    def value(index):
+        with torch.no_grad():
+            return float(cls(_random_vgg_features(), index)(img_sr, img_hr))
+
+    def layer_and_normalisation():
+        got = value(34)
+        if math.isclose(got, reference(34), rel_tol=1e-4):
+            return None
+        if math.isclose(got, reference(35), rel_tol=1e-4):
+            return "features were taken after the ReLU (index 35); conv5_4 is index 34, before it"
+        if math.isclose(got, reference(34, normalize=False), rel_tol=1e-4):
+            return "inputs were not normalised with the ImageNet mean and std"
+        return f"expected L1 of conv5_4 features {reference(34):.5f}, got {got:.5f}"
+
+    def another_layer():
+        got, want = value(8), reference(8)
+        if not math.isclose(got, want, rel_tol=1e-4):
+            return f"for layer index 8 (relu2_2) expected {want:.5f}, got {got:.5f}"
+
+    def frozen():
+        loss_fn = cls(_random_vgg_features(), 34)
+        params = list(loss_fn.parameters())
+        if any(p.requires_grad for p in params):
+            return "VGG parameters still require gradients: freeze them with requires_grad_(False)"
+        if any(m.training for m in loss_fn.modules() if isinstance(m, nn.Conv2d)):
+            return "the VGG network is in training mode: call .eval() on it"
+        sr = img_sr.clone().requires_grad_(True)
+        loss_fn(sr, img_hr).backward()
+        if sr.grad is None or sr.grad.abs().sum() == 0:
+            return "no gradient reaches the SR image"
+
+    for name, f in (("conv5_4 before activation, ImageNet-normalised", layer_and_normalisation),
+                    ("the layer index is honoured", another_layer),
+                    ("VGG frozen, gradients reach the SR image", frozen)):
+        _run(report, name, f)
+    return report
+
+
+# ----------------------------------------------------------------- exercise 05
+def check_gradient_penalty(fn) -> Report:
+    report = Report("gradient_penalty")
+    g = torch.Generator().manual_seed(0)
+
+    def linear_critic():
+        w = torch.randn(12, generator=g)
+        real, fake = torch.rand(8, 3, 2, 2, generator=g), torch.rand(8, 3, 2, 2, generator=g)
+        got = float(fn(lambda x: x.flatten(1) @ w, real, fake, weight=10.0))
+        want = 10.0 * (w.norm().item() - 1) ** 2
+        if not math.isclose(got, want, rel_tol=1e-4):
+            return (f"for a linear critic C(x) = w.x the penalty is lambda (|w| - 1)^2 = {want:.4f}, "
+                    f"got {got:.4f}")
+
+    def per_sample():
+        scale = torch.tensor([3.0, 0.0])
+        critic = lambda x: x.flatten(1)[:, 0] * scale  # noqa: E731  norms 3 and 0
+        got = float(fn(critic, torch.rand(2, 1, 2, 2, generator=g), torch.rand(2, 1, 2, 2, generator=g), weight=1.0))
+        if math.isclose(got, 4.0, rel_tol=1e-4):
+            return "the norm is taken over the batch, not per sample"
+        if not math.isclose(got, 2.5, rel_tol=1e-4):
+            return f"two samples with gradient norms 3 and 0 give ((3-1)^2 + (0-1)^2) / 2 = 2.5, got {got:.4f}"
+
+    def interpolates():
+        seen = []
+        def critic(x):
+            seen.append(x.detach().clone())
+            return x.flatten(1).sum(1)
+        real, fake = torch.zeros(64, 1, 1, 1), torch.ones(64, 1, 1, 1)
+        fn(critic, real, fake)
+        t = seen[0].flatten()  # = 1 - eps per sample
+        if t.min() < 0 or t.max() > 1:
+            return "x_hat must lie between real and fake samples"
+        if t.std() < 0.05:
+            return "every sample uses the same eps: draw one eps ~ U[0, 1] per sample"
+
+    def differentiable():
+        critic = nn.Sequential(nn.Flatten(), nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+        gp = fn(critic, torch.rand(4, 1, 2, 2, generator=g), torch.rand(4, 1, 2, 2, generator=g))
+        gp.backward()
+        if critic[1].weight.grad is None or critic[1].weight.grad.abs().sum() == 0:
+            return "the penalty does not reach the critic's weights: use create_graph=True"
+
+    for name, f in (("linear critic: lambda (|w| - 1)^2", linear_critic),
+                    ("gradient norm per sample", per_sample),
+                    ("one random interpolation per sample", interpolates),
+                    ("differentiable (double backward)", differentiable)):
+        _run(report, name, f)
+    return report
+
+
+def _ragan_cases():
+    real = torch.tensor([[2.0], [0.0]])
+    fake = torch.tensor([[1.0], [-1.0]])
+    return real, fake
+
+
+def _log_sigmoid_mean(x):
+    return F.logsigmoid(x).mean().item()
+
+
+def check_ragan_discriminator_loss(fn) -> Report:
+    report = Report("ragan_discriminator_loss")
+
+    def values():
+        real, fake = _ragan_cases()
+        real_rel, fake_rel = real - fake.mean(), fake - real.mean()
+        want = -_log_sigmoid_mean(real_rel) - _log_sigmoid_mean(-fake_rel)  # log(1 - s(x)) = logsig(-x)
+        source = -_log_sigmoid_mean(real_rel) - (1 - F.logsigmoid(fake_rel)).mean().item()
+        got = float(fn(real, fake))
+        if math.isclose(got, source, rel_tol=1e-4):
+            return ("the fake term is written -E[1 - log D_Ra(x_f, x_r)] (the source document's error); "
+                    "it must be -E[log(1 - D_Ra(x_f, x_r))]")
+        if not math.isclose(got, want, rel_tol=1e-4):
+            return f"expected {want:.5f} for real logits (2, 0) and fake logits (1, -1), got {got:.5f}"
+
+    def stable():
+        big = torch.full((2, 1), 100.0)
+        got = float(fn(big, -big))
+        if not math.isfinite(got):
+            return "not finite for logits of +-100: use binary_cross_entropy_with_logits or logsigmoid"
+
+    _run(report, "hand-computed values", values)
+    _run(report, "stable for large logits", stable)
+    return report
+
+
+def check_ragan_generator_loss(fn) -> Report:
+    report = Report("ragan_generator_loss")
+
+    def values():
+        real, fake = _ragan_cases()
+        real_rel, fake_rel = real - fake.mean(), fake - real.mean()
+        want = -_log_sigmoid_mean(-real_rel) - _log_sigmoid_mean(fake_rel)
+        fake_only = -_log_sigmoid_mean(fake_rel)
+        got = float(fn(real, fake))
+        if math.isclose(got, fake_only, rel_tol=1e-4):
+            return "only the fake term is used; RaGAN's generator loss has a real term too"
+        if not math.isclose(got, want, rel_tol=1e-4):
+            return f"expected {want:.5f} for real logits (2, 0) and fake logits (1, -1), got {got:.5f}"
+
+    def real_branch():
+        real, fake = _ragan_cases()
+        real = real.clone().requires_grad_(True)
+        fn(real, fake).backward()
+        if real.grad is None or real.grad.abs().sum() == 0:
+            return "no gradient flows through the real logits: do not detach them"
+
+    _run(report, "hand-computed values", values)
+    _run(report, "gradients through the real branch", real_branch)
+    return report
+
+
 CHECKS = {
     "paired_crop": check_paired_crop,
     "augment_pair": check_dihedral_pair,
@@ -236,6 +440,11 @@ CHECKS = {
     "rrdb": check_rrdb,
     "pixel_shuffle": check_pixel_shuffle,
     "num_upsample_stages": check_num_upsample_stages,
+    "vgg_layer_index": check_vgg_layer_index,
+    "perceptual_loss": check_perceptual_loss,
+    "gradient_penalty": check_gradient_penalty,
+    "ragan_discriminator_loss": check_ragan_discriminator_loss,
+    "ragan_generator_loss": check_ragan_generator_loss,
 }
 
 

@@ -138,7 +138,7 @@ LESSONS: list[Lesson] = [
            "why MSE blurs, VGG19 features before and after activation",
            "ex04_perceptual_loss"),
     Lesson("05", "05_bce_wgangp_ragan", "BCE versus WGAN-GP versus RaGAN",
-           "three adversarial losses compared on a toy and on super-resolution",
+           "three adversarial losses compared on a toy, the gradient penalty, no BN in a critic",
            "ex05_gradient_penalty_ragan"),
     Lesson("06", "06_psnr_pretraining", "PSNR-oriented pre-training",
            "L1 versus MSE, training curves, beating bicubic", None),

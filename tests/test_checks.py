@@ -84,3 +84,64 @@ def test_wrong_permute_order_in_pixel_shuffle():
         b, c, h, w = x.shape
         return x.reshape(b, c // r**2, r, r, h, w).permute(0, 1, 4, 3, 5, 2).reshape(b, c // r**2, h * r, w * r)
     assert "permute order" in messages(run_check("pixel_shuffle", wrong))
+
+
+def test_exercise_04_checks_catch_layer_and_normalisation_mistakes():
+    import torch.nn.functional as F
+
+    from srlib.losses.perceptual import IMAGENET_MEAN, IMAGENET_STD, VGG19_LAYERS
+
+    assert run_check("vgg_layer_index", VGG19_LAYERS.get).ok
+    assert "off by one" in messages(run_check("vgg_layer_index", lambda n: VGG19_LAYERS[n] + 1))
+
+    def make(offset=0, normalize=True, freeze=True):
+        class Loss(nn.Module):
+            def __init__(self, features, index):
+                super().__init__()
+                self.f = features[: index + 1 + offset]
+                if freeze:
+                    self.f.eval().requires_grad_(False)
+                self.register_buffer("m", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+                self.register_buffer("s", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+
+            def forward(self, a, b):
+                prep = (lambda x: (x - self.m) / self.s) if normalize else (lambda x: x)
+                return F.l1_loss(self.f(prep(a)), self.f(prep(b)))
+        return Loss
+
+    assert run_check("perceptual_loss", make()).ok
+    assert "after the ReLU" in messages(run_check("perceptual_loss", make(offset=1)))
+    assert "not normalised" in messages(run_check("perceptual_loss", make(normalize=False)))
+    assert "require gradients" in messages(run_check("perceptual_loss", make(freeze=False)))
+
+
+def test_exercise_05_checks_catch_the_planted_mistakes():
+    import torch.nn.functional as F
+
+    from srlib.losses import gradient_penalty, ragan_discriminator_loss, ragan_generator_loss
+
+    assert run_check("gradient_penalty", gradient_penalty).ok
+    assert run_check("ragan_discriminator_loss", ragan_discriminator_loss).ok
+    assert run_check("ragan_generator_loss", ragan_generator_loss).ok
+
+    def batch_norm_gp(critic, real, fake, weight=10.0):
+        eps = torch.rand(real.shape[0], 1, 1, 1)
+        x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+        return weight * (g.norm() - 1) ** 2
+    assert "over the batch, not per sample" in messages(run_check("gradient_penalty", batch_norm_gp))
+
+    def one_eps_gp(critic, real, fake, weight=10.0):
+        eps = torch.rand(1).item()
+        x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x).reshape(-1).sum(), x, create_graph=True)
+        return weight * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    assert "same eps" in messages(run_check("gradient_penalty", one_eps_gp))
+
+    def source_ragan(real, fake):
+        return -F.logsigmoid(real - fake.mean()).mean() - (1 - F.logsigmoid(fake - real.mean())).mean()
+    assert "1 - log" in messages(run_check("ragan_discriminator_loss", source_ragan))
+
+    def fake_only(real, fake):
+        return -F.logsigmoid(fake - real.mean()).mean()
+    assert "only the fake term" in messages(run_check("ragan_generator_loss", fake_only))

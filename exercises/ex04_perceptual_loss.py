@@ -1,0 +1,107 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["course-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/srgan-course/gan-super-resolution/blob/main/exercises/ex04_perceptual_loss.ipynb)
+
+# %% tags=["course-header"]
+# Colab set-up: installs the course package on Google Colab; does nothing locally.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run('pip install -q "srlib @ git+https://github.com/srgan-course/gan-super-resolution@main"', shell=True, check=True)
+
+# %% [markdown]
+# # Exercise 04 · The perceptual loss
+#
+# Goes with notebook **04 · The VGG perceptual loss**. Fill in the code where it says
+# `# YOUR CODE HERE` and run the check after each task. The checks build VGG19 with
+# random weights, so they need no download.
+#
+# | task | points |
+# | --- | --- |
+# | 1. `vgg_layer_index` | 2 |
+# | 2. `VGGLoss` | 4 |
+
+# %%
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from srlib.checks import check
+from srlib.course import setup
+
+profile, device = setup(seed=0)
+
+# %% [markdown]
+# ## Task 1 (2 points): layer names to indices
+#
+# torchvision's `vgg19().features` is one `nn.Sequential`: each block is some 3x3 convs,
+# each followed by a ReLU, then a max-pool. The blocks have 2, 2, 4, 4 and 4 convs. Return
+# the index of `"convB_K"` (the K-th conv of block B) or `"reluB_K"` (the ReLU right after
+# it). For example `conv1_1` is 0, `relu1_1` is 1, `pool1` is 4.
+
+# %%
+def vgg_layer_index(name):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+check("vgg_layer_index", vgg_layer_index)
+
+# %% [markdown]
+# ## Task 2 (4 points): the loss module
+#
+# `VGGLoss(features, layer_index)` receives torchvision's VGG19 `features` and keeps the
+# layers up to and including `layer_index`. Its `forward(img_sr, img_hr)` takes images in
+# [0, 1], normalises them with the ImageNet mean `(0.485, 0.456, 0.406)` and std
+# `(0.229, 0.224, 0.225)`, and returns the L1 distance between their features. The VGG part
+# must be frozen: eval mode and `requires_grad_(False)`; gradients still reach `img_sr`.
+#
+# Careful: torchvision's ReLUs are in-place.
+
+# %%
+class VGGLoss(nn.Module):
+    def __init__(self, features, layer_index):
+        super().__init__()
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def forward(self, img_sr, img_hr):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %%
+check("perceptual_loss", VGGLoss)
+
+# %% [markdown]
+# ## Compare with the course library
+# With the same (random) VGG weights, your loss on conv5_4 equals `srlib`'s ESRGAN preset:
+
+# %%
+import warnings
+
+from srlib.losses import PerceptualLoss
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    library = PerceptualLoss.esrgan(weights="random")
+yours = VGGLoss(library.vgg.features, vgg_layer_index("conv5_4"))
+img_sr, img_hr = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+print(f"yours {yours(img_sr, img_hr).item():.5f}   srlib {library(img_sr, img_hr).item():.5f}")

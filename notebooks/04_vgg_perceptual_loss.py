@@ -1,0 +1,274 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["course-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/srgan-course/gan-super-resolution/blob/main/notebooks/04_vgg_perceptual_loss.ipynb)
+
+# %% tags=["course-header"]
+# Colab set-up: installs the course package on Google Colab; does nothing locally.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run('pip install -q "srlib @ git+https://github.com/srgan-course/gan-super-resolution@main"', shell=True, check=True)
+
+# %% [markdown]
+# # 04 · The VGG perceptual loss
+#
+# **Goals**
+# 1. See why a pixel loss (MSE) produces blur: the MSE-optimal output is the *mean* of all
+#    plausible high-resolution images.
+# 2. Look inside VGG19 and name its layers the way the papers do (`relu2_2` = "VGG22",
+#    `relu5_4` = "VGG54", `conv5_4` = ESRGAN's choice).
+# 3. Measure ESRGAN's two arguments for features *before* the activation: sparsity and
+#    brightness.
+# 4. Fit an image under pixel MSE, VGG22 and VGG54 and compare what each keeps.
+#
+# Prerequisites: notebooks 01-03. Runtime: under a minute on a CPU.
+
+# %%
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from srlib.course import setup, show
+
+profile, device = setup(seed=0)
+
+# %% [markdown]
+# ### Which VGG19 weights?
+# The perceptual loss needs VGG19 trained on ImageNet; torchvision downloads the weights once
+# (on Colab) and caches them. The `ci` profile runs offline, so there we ask **explicitly**
+# for random weights: every number below is then computed with an untrained network and
+# only illustrates the mechanics. Run with `SRLIB_PROFILE=cpu` (online) or on Colab for the
+# real features. `srlib` never falls back silently: without a download, `weights="imagenet"`
+# raises an error that says what to do.
+
+# %%
+VGG_WEIGHTS = "random" if profile.name == "ci" else "imagenet"
+print(f"VGG19 weights used in this run: {VGG_WEIGHTS}")
+if VGG_WEIGHTS == "random":
+    print("NOTE: random VGG19 weights - the perceptual-loss numbers below are illustrative only.")
+
+# %% [markdown]
+# ## 1. Why MSE blurs
+#
+# Many HR images downscale to the same LR image. A network trained with
+# $\mathcal{L}_{MSE} = \mathbb{E}\,\|G(I^{LR}) - I^{HR}\|^2$ is pulled towards the
+# conditional mean $\mathbb{E}[I^{HR} \mid I^{LR}]$, the pixel-wise average of all the
+# plausible answers, and averaging textures whose details disagree gives a smooth image.
+#
+# We build plausible answers by hand from a real photo: the bicubic upscaling of the LR
+# crop plus the high-frequency detail of *different* real crops of the same texture
+# (detail = crop minus its own bicubic round trip, so it hardly changes the LR image).
+
+# %%
+from srlib.data import imresize, load_photo
+from srlib.metrics import psnr
+
+photo = load_photo("astronaut").astype(np.float64) / 255
+hr = photo[8:72, 328:392]  # 64 x 64 crop of the spacesuit's texture
+lr = imresize(hr, 1 / 4)
+base = imresize(lr, 4)
+
+
+def detail(crop):
+    return crop - imresize(imresize(crop, 1 / 4), 4)  # high frequencies only
+
+
+offsets = [(8 + dy, 328 + dx) for dy in (0, 16, 32) for dx in (0, 16, 32)]
+plausible = [np.clip(base + detail(photo[y:y + 64, x:x + 64]), 0, 1) for y, x in offsets]
+mean_answer = np.mean(plausible, axis=0)
+
+
+def hf_energy(img):
+    return float(np.mean(detail(img) ** 2) * 1e4)
+
+
+lr_error = np.mean([np.abs(imresize(p, 1 / 4) - lr).mean() for p in plausible]) * 255
+print(f"{len(plausible)} plausible HR answers; downscaled, they differ from the LR crop by "
+      f"{lr_error:.1f} levels on average")
+print(f"high-frequency energy: one answer {np.mean([hf_energy(p) for p in plausible]):.2f}, "
+      f"their mean {hf_energy(mean_answer):.2f}")
+print(f"mean PSNR to the answers: of the mean answer {np.mean([psnr(mean_answer, p) for p in plausible]):.2f} dB, "
+      f"of one answer {np.mean([psnr(plausible[0], p) for p in plausible[1:]]):.2f} dB")
+
+# %%
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
+for ax, (title, img) in zip(axes, [("one plausible answer", plausible[0]), ("another one", plausible[4]),
+                                   ("mean of all (MSE optimum)", mean_answer), ("bicubic", base)]):
+    ax.imshow(np.clip(img, 0, 1))
+    ax.set_title(title)
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The mean answer has the highest PSNR to the set of plausible answers, and the least
+# detail. That is the MSE trade-off: PSNR rewards the average, our eyes do not. SRGAN's
+# answer is to compare images in a *feature space* where textures that look alike are close.
+#
+# ## 2. VGG19 features and their names
+#
+# The perceptual loss compares VGG19 activations of the SR and HR images:
+#
+# $$\mathcal{L}_{percep} = \sum_l w_l\ \big\| \phi_l(I^{SR}) - \phi_l(I^{HR}) \big\|,$$
+#
+# where $\phi_l$ is layer $l$ (SRGAN: MSE on `relu5_4`, features rescaled by 1/12.75; ESRGAN:
+# L1 on `conv5_4`, before the ReLU). `srlib` names the layers and maps them to torchvision's
+# indices, and returns several layers from one forward pass of a frozen network:
+
+# %%
+from srlib.losses import VGG19_LAYERS, PerceptualLoss, VGGFeatureExtractor
+
+print({name: VGG19_LAYERS[name] for name in ("conv1_1", "relu2_2", "conv5_4", "relu5_4", "pool5")})
+show(VGGFeatureExtractor.forward)
+
+# %%
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the random-weights warning was printed above, once
+    vgg = VGGFeatureExtractor(("relu1_2", "relu2_2", "relu3_4", "relu4_4", "conv5_4", "relu5_4"),
+                              weights=VGG_WEIGHTS).to(device)
+img = torch.from_numpy(photo[:256, 128:384]).permute(2, 0, 1)[None].float().to(device)  # (1, 3, 256, 256)
+with torch.no_grad():
+    feats = vgg(img)
+for name, f in feats.items():
+    print(f"{name:<8} {tuple(f.shape)}")
+
+# %%
+fig, axes = plt.subplots(1, 5, figsize=(15, 3.4))
+axes[0].imshow(photo[:256, 128:384])
+axes[0].set_title("input")
+for ax, name in zip(axes[1:], ("relu1_2", "relu2_2", "relu3_4", "relu4_4")):
+    f = feats[name][0]
+    channel = int(f.flatten(1).std(1).argmax())  # the most varied channel
+    ax.imshow(f[channel].cpu(), cmap="viridis")
+    ax.set_title(f"{name}, channel {channel}\n{f.shape[-1]}x{f.shape[-2]} pixels")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Deeper layers see larger regions at lower resolution: `relu2_2` (VGG22) still follows
+# edges; `relu5_4` (VGG54) responds to whole textures and parts.
+#
+# ## 3. Before or after the activation?
+#
+# ESRGAN (Sec. 3.3) takes features before the ReLU, for two reasons: (1) activated deep
+# features are **sparse** (most are zero after the ReLU), so they carry little supervision;
+# (2) activated features give **inconsistent brightness** compared with the HR image.
+# Both are measurable:
+
+# %%
+pre, post = feats["conv5_4"], feats["relu5_4"]
+print(f"conv5_4 (before ReLU): {100 * (pre == 0).float().mean():5.1f}% zeros")
+print(f"relu5_4 (after ReLU):  {100 * (post == 0).float().mean():5.1f}% zeros")
+
+# %% [markdown]
+# For brightness: how much does each loss notice that an image got brighter, compared with
+# how much it notices a blur? A loss that barely sees brightness cannot stop it drifting.
+
+# %%
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    losses = {name: PerceptualLoss({name: 1.0}, criterion="l1", weights=VGG_WEIGHTS).to(device)
+              for name in ("conv5_4", "relu5_4")}
+brighter = (img + 0.06).clamp(0, 1)
+blurred = F.avg_pool2d(img, 5, stride=1, padding=2, count_include_pad=False)
+for name, loss_fn in losses.items():
+    with torch.no_grad():
+        b, s = loss_fn(brighter, img).item(), loss_fn(blurred, img).item()
+    print(f"{name}: loss(brightness +6%) / loss(5x5 blur) = {b / s:.3f}")
+
+# %% [markdown]
+# The ratio is the loss's sensitivity to a brightness change relative to a structural
+# change; compare the two rows (with ImageNet weights the pre-activation loss is the more
+# brightness-aware, which is ESRGAN's argument; with random weights, the `ci` profile,
+# the numbers only show the computation).
+#
+# ## 4. Fitting an image: pixel MSE versus VGG22 versus VGG54
+#
+# We start from the bicubic upscaling of an LR crop and run gradient descent on the *image
+# itself* to minimise each loss to the HR crop, for the same number of steps. The result
+# shows what each loss asks for.
+
+# %%
+from tqdm.auto import tqdm
+
+hr_t = torch.from_numpy(photo[64:192, 192:320]).permute(2, 0, 1)[None].float().to(device)  # (1, 3, 128, 128)
+start = imresize(imresize(hr_t, 1 / 4), 4).clamp(0, 1)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    objectives = {
+        "pixel MSE": F.mse_loss,
+        "VGG22 (relu2_2, MSE)": PerceptualLoss({"relu2_2": 1.0}, criterion="mse", weights=VGG_WEIGHTS).to(device),
+        "VGG54 (relu5_4, MSE)": PerceptualLoss.srgan(weights=VGG_WEIGHTS).to(device),
+    }
+fitted = {}
+for name, objective in objectives.items():
+    x = start.clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([x], lr=0.01)
+    for _ in tqdm(range(profile.train_iters), desc=name, leave=False):
+        loss = objective(x, hr_t)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    fitted[name] = x.detach().clamp(0, 1)
+
+# %%
+print(f"{profile.train_iters} Adam steps on the image, from bicubic ({psnr(start, hr_t).item():.2f} dB):")
+for name, x in fitted.items():
+    print(f"  {name:<22} PSNR-Y {psnr(x, hr_t).item():6.2f} dB   high-frequency energy "
+          f"{hf_energy(x[0].permute(1, 2, 0).cpu().double().numpy()):6.2f} (HR: "
+          f"{hf_energy(hr_t[0].permute(1, 2, 0).cpu().double().numpy()):.2f})")
+
+# %%
+fig, axes = plt.subplots(1, 5, figsize=(16, 3.6))
+panels = [("bicubic start", start)] + list(fitted.items()) + [("HR target", hr_t)]
+for ax, (title, x) in zip(axes, panels):
+    ax.imshow(x[0].permute(1, 2, 0).cpu().numpy())
+    ax.set_title(title)
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %%
+order = sorted(fitted, key=lambda n: psnr(fitted[n], hr_t).item(), reverse=True)
+print("PSNR order in this run:", " > ".join(order))
+
+# %% [markdown]
+# Pixel MSE moves straight towards the target's pixels. The perceptual losses only ask the
+# *features* to match: VGG22 constrains edges and small structures, VGG54 only textures and
+# parts, so they leave the image further from the target pixel by pixel. How much texture
+# they restore depends on the VGG weights: with the random weights of the `ci` profile the
+# deep layers give weak gradients and VGG54 barely moves the image; with ImageNet weights
+# run the notebook with `SRLIB_PROFILE=cpu` and compare. In SRGAN/ESRGAN the perceptual loss is combined with a pixel loss and an
+# adversarial loss (notebook 05) and optimised through a generator, not per image.
+#
+# ## What to remember
+# - MSE's optimum is the mean of plausible answers: high PSNR, blurry.
+# - The perceptual loss compares VGG19 features; layers are named `convX_Y` (before ReLU)
+#   and `reluX_Y` (after). SRGAN: `relu5_4` + MSE (x 1/12.75); ESRGAN: `conv5_4` + L1.
+# - Activated deep features are sparse; ESRGAN takes them before the activation.
+# - VGG is frozen (eval mode, no gradients into it) and inputs are ImageNet-normalised.
+# - Offline, random VGG weights must be chosen explicitly and only illustrate.
+#
+# **Exercise:** `exercises/ex04_perceptual_loss.ipynb` (layer selection, normalisation, frozen VGG).

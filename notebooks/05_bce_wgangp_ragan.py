@@ -1,0 +1,364 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["course-header"]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/srgan-course/gan-super-resolution/blob/main/notebooks/05_bce_wgangp_ragan.ipynb)
+
+# %% tags=["course-header"]
+# Colab set-up: installs the course package on Google Colab; does nothing locally.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run('pip install -q "srlib @ git+https://github.com/srgan-course/gan-super-resolution@main"', shell=True, check=True)
+
+# %% [markdown]
+# # 05 · BCE versus WGAN-GP versus RaGAN
+#
+# **Goals**
+# 1. Write down the three adversarial losses the course's sources use and compare what their
+#    gradients tell the generator.
+# 2. Train each on a 2-D toy problem (a ring of 8 Gaussians) and measure mode coverage.
+# 3. See the gradient penalty at work, and why a WGAN-GP critic must not use BatchNorm.
+# 4. Reproduce and correct the source documents' loss errors.
+#
+# Prerequisites: notebooks 02 and 04. Runtime: about a minute on a CPU (`ci`).
+
+# %%
+import math
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from srlib.course import setup, show
+from srlib.losses import (adversarial_losses, bce_discriminator_loss, bce_generator_loss,
+                          gradient_penalty, ragan_discriminator_loss, ragan_generator_loss,
+                          wgan_critic_loss, wgan_generator_loss)
+
+profile, device = setup(seed=0)
+
+# %% [markdown]
+# ## 1. Three formulations
+#
+# With $C(x)$ the discriminator's raw output (a logit, or a critic score) and $\sigma$ the sigmoid:
+#
+# | | discriminator / critic | generator |
+# | --- | --- | --- |
+# | **BCE** (Goodfellow 2014; SRGAN) | $-\mathbb{E}\log\sigma(C(x_r)) - \mathbb{E}\log(1-\sigma(C(x_f)))$ | $-\mathbb{E}\log\sigma(C(x_f))$ (non-saturating) |
+# | **WGAN-GP** (Gulrajani 2017) | $\mathbb{E}\,C(x_f) - \mathbb{E}\,C(x_r) + \lambda\,\mathbb{E}(\lVert\nabla_{\hat x} C(\hat x)\rVert_2 - 1)^2$ | $-\mathbb{E}\,C(x_f)$ |
+# | **RaGAN** (Jolicoeur-Martineau 2018; ESRGAN) | $-\mathbb{E}\log D_{Ra}(x_r, x_f) - \mathbb{E}\log(1 - D_{Ra}(x_f, x_r))$ | $-\mathbb{E}\log(1 - D_{Ra}(x_r, x_f)) - \mathbb{E}\log D_{Ra}(x_f, x_r)$ |
+#
+# with $D_{Ra}(a, b) = \sigma(C(a) - \mathbb{E}_b C(b))$ and $\hat x = \epsilon x_r + (1-\epsilon) x_f$,
+# $\epsilon \sim U[0,1]$ per sample. Every function takes logits, so the sigmoid sits inside
+# `binary_cross_entropy_with_logits`, finite even for logits of ±100:
+
+# %%
+show(ragan_discriminator_loss)
+show(gradient_penalty)
+
+# %% [markdown]
+# What does each generator loss say about a fake sample the discriminator finds very fake
+# ($C(x_f) = -5$), undecided (0) or convincing (+5)? The gradient $\partial \mathcal{L}_G / \partial C(x_f)$
+# (real logits fixed at 0 for RaGAN; "saturating" is Goodfellow's original
+# $\mathbb{E}\log(1-\sigma(C(x_f)))$):
+
+# %%
+def generator_gradient(loss_fn, fake_logit):
+    fake = torch.tensor([[fake_logit]], requires_grad=True)
+    loss_fn(torch.zeros(1, 1), fake).backward()
+    return fake.grad.item()
+
+
+generator_losses = {
+    "BCE saturating": lambda real, fake: -bce_discriminator_loss(torch.full_like(fake, 50.0), fake),
+    "BCE non-saturating": lambda real, fake: bce_generator_loss(fake),
+    "WGAN": lambda real, fake: wgan_generator_loss(fake),
+    "RaGAN": ragan_generator_loss,
+}
+print(f"{'dL_G / dC(x_f) at C(x_f) =':<28}{-5:>9}{0:>9}{5:>9}")
+for name, fn in generator_losses.items():
+    print(f"{name:<28}" + "".join(f"{generator_gradient(fn, z):9.4f}" for z in (-5.0, 0.0, 5.0)))
+
+# %% [markdown]
+# The saturating BCE loss gives almost no gradient exactly when the generator is worst
+# ($C(x_f) = -5$): that is why SRGAN, like everyone since Goodfellow, uses the
+# non-saturating form. WGAN's generator always gets the same push, whatever the score.
+# RaGAN behaves like non-saturating BCE on the fake term and adds a real term: the generator
+# also learns by making real images look *less* real relative to its fakes.
+#
+# ## 2. A toy problem: a ring of 8 Gaussians
+#
+# Small MLPs, 2-D data, the same budget for each loss. A generator that puts its samples on
+# only some of the 8 modes has *collapsed*; we count covered modes and the fraction of
+# samples within 3 standard deviations of a mode.
+
+# %%
+from tqdm.auto import tqdm
+
+CENTRES = torch.tensor([[2 * math.cos(2 * math.pi * k / 8), 2 * math.sin(2 * math.pi * k / 8)] for k in range(8)])
+STD = 0.05
+
+
+def sample_ring(n, generator):
+    k = torch.randint(0, 8, (n,), generator=generator)
+    return CENTRES[k] + STD * torch.randn(n, 2, generator=generator)
+
+
+def mlp(out_features):
+    return nn.Sequential(nn.Linear(2, 128), nn.LeakyReLU(0.2), nn.Linear(128, 128), nn.LeakyReLU(0.2),
+                         nn.Linear(128, out_features))
+
+
+def coverage(samples):
+    dist = torch.cdist(samples, CENTRES)  # (n, 8)
+    near = dist.min(dim=1).values < 3 * STD
+    modes = dist.argmin(dim=1)[near].bincount(minlength=8)
+    return int((modes >= 0.01 * len(samples)).sum()), near.float().mean().item()
+
+
+def train_toy(loss_name, steps, gp_weight=10.0, seed=0):
+    torch.manual_seed(seed)
+    gen, disc = mlp(2), mlp(1)
+    n_critic = 5 if loss_name == "wgan-gp" else 1
+    betas = (0.0, 0.9) if loss_name == "wgan-gp" else (0.5, 0.999)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=1e-3, betas=betas)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=1e-3, betas=betas)
+    d_loss_fn, g_loss_fn = adversarial_losses(loss_name)
+    data = torch.Generator().manual_seed(seed)
+    history = {"d": [], "g": []}
+    for _ in tqdm(range(steps), desc=loss_name, leave=False):
+        for _ in range(n_critic):
+            real, fake = sample_ring(256, data), gen(torch.randn(256, 2, generator=data)).detach()
+            d_loss = d_loss_fn(disc(real), disc(fake))
+            if loss_name == "wgan-gp" and gp_weight:
+                d_loss = d_loss + gradient_penalty(disc, real, fake, weight=gp_weight)
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+        real, fake = sample_ring(256, data), gen(torch.randn(256, 2, generator=data))
+        g_loss = g_loss_fn(disc(real), disc(fake))
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        history["d"].append(d_loss.item())
+        history["g"].append(g_loss.item())
+    return gen, disc, history
+
+# %% tags=["nbval-ignore-output"]
+runs = {name: train_toy(name, profile.toy_steps) for name in ("bce", "wgan-gp", "ragan")}
+
+# %%
+eval_noise = torch.randn(2000, 2, generator=torch.Generator().manual_seed(123))
+print(f"{profile.toy_steps} generator steps each (WGAN-GP: 5 critic steps per generator step)")
+covered = {}
+for name, (gen, disc, history) in runs.items():
+    with torch.no_grad():
+        modes, quality = coverage(gen(eval_noise))
+    covered[name] = modes
+    print(f"{name:<8} modes covered {modes}/8, samples within 3 std of a mode {100 * quality:5.1f}%, "
+          f"final D loss {np.mean(history['d'][-20:]):7.3f}")
+best = max(covered, key=covered.get)
+print(f"most modes in this run: {best} ({covered[best]}/8)"
+      + ("; with this few steps none has converged, so this ranks early progress only"
+         if max(covered.values()) < 8 else ""))
+
+# %%
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(2, 3, figsize=(13, 8))
+for col, (name, (gen, disc, history)) in enumerate(runs.items()):
+    with torch.no_grad():
+        points = gen(eval_noise)
+    ax = axes[0, col]
+    ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, label="generated")
+    ax.scatter(CENTRES[:, 0], CENTRES[:, 1], c="red", marker="x", label="mode centres")
+    ax.set(xlim=(-3, 3), ylim=(-3, 3), title=f"{name}: samples", xlabel="x1", ylabel="x2")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=8)
+    ax = axes[1, col]
+    ax.plot(history["d"], label="discriminator / critic")
+    ax.plot(history["g"], label="generator")
+    ax.set(title=f"{name}: losses", xlabel="generator step", ylabel="loss")
+    ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Read the loss curves differently for each loss: BCE and RaGAN losses hover around
+# $2\log 2 \approx 1.39$ for the discriminator when neither side wins; a WGAN critic's loss is
+# a (negated) distance estimate and should shrink in magnitude as the samples improve.
+#
+# ## 3. The gradient penalty at work
+#
+# WGAN needs a 1-Lipschitz critic. The penalty asks for gradient norm 1 on lines between
+# real and fake samples. We measure the critic's gradient norm along such lines for the
+# trained WGAN-GP critic and for a critic trained the same way with $\lambda = 0$:
+
+# %%
+def gradient_norm_along_lines(disc, gen, n=256, points=21):
+    data = torch.Generator().manual_seed(7)
+    real = sample_ring(n, data)
+    with torch.no_grad():
+        fake = gen(torch.randn(n, 2, generator=data))
+    norms = []
+    for t in torch.linspace(0, 1, points):
+        x = (t * real + (1 - t) * fake).requires_grad_(True)
+        (grad,) = torch.autograd.grad(disc(x).sum(), x)
+        norms.append(grad.norm(dim=1).mean().item())
+    return np.array(norms)
+
+# %% tags=["nbval-ignore-output"]
+no_gp = train_toy("wgan-gp", profile.toy_steps, gp_weight=0.0)
+
+# %%
+t_axis = np.linspace(0, 1, 21)
+with_gp_norms = gradient_norm_along_lines(runs["wgan-gp"][1], runs["wgan-gp"][0])
+no_gp_norms = gradient_norm_along_lines(no_gp[1], no_gp[0])
+print(f"mean critic gradient norm on real-fake lines: with penalty {with_gp_norms.mean():.2f}, "
+      f"without {no_gp_norms.mean():.2f} (target 1)")
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(t_axis, with_gp_norms, label="WGAN-GP, lambda = 10")
+ax.plot(t_axis, no_gp_norms, label="no penalty, lambda = 0")
+ax.axhline(1.0, color="gray", linestyle="--", label="target norm 1")
+ax.set(xlabel="position on the line (0 = fake, 1 = real)", ylabel="mean ||grad C||", yscale="log",
+       title="critic gradient norm between fake and real samples")
+ax.legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 4. Why a WGAN-GP critic must not use BatchNorm
+#
+# The penalty is defined **per sample**: $\nabla_{\hat x_i} C(\hat x_i)$. In training mode
+# BatchNorm normalises each sample with the statistics of the whole batch, so sample $i$'s
+# score depends on every other sample: its gradient leaks into the others' inputs and the
+# per-sample penalty no longer constrains the function $C$. Measured on the course's
+# discriminator, with BatchNorm versus LayerNorm (one of the critic variants):
+
+# %%
+from srlib.models import VGGStyleDiscriminator
+
+
+def cross_sample_gradient(norm):
+    torch.manual_seed(0)
+    critic = VGGStyleDiscriminator(input_size=16, num_feat=8, depth=2, norm=norm).train()
+    x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    (grad,) = torch.autograd.grad(critic(x)[0, 0], x)  # gradient of sample 0's score
+    alone = critic(x[:1].detach())[0, 0].item()
+    return grad[1:].norm().item(), grad[0].norm().item(), abs(alone - critic(x)[0, 0].item())
+
+
+for norm in ("batch", "layer"):
+    other, own, change = cross_sample_gradient(norm)
+    changed = f"changes by {change:.3f}" if change > 1e-5 else "is unchanged (< 1e-5)"
+    print(f"norm={norm:<5}: |d score_0 / d x_1..3| = {other:.3f} (own input {own:.3f}); "
+          f"score_0 {changed} when scored alone")
+
+# %% [markdown]
+# With BatchNorm, sample 0's score depends on samples 1-3 and changes when it is scored alone;
+# with LayerNorm (or no normalisation) both are zero up to floating-point rounding. Source document 000 trains
+# WGAN-GP with a BatchNorm discriminator: its penalty measures the wrong thing. Use
+# `VGGStyleDiscriminator(norm="none" | "layer" | "instance")` for WGAN-GP.
+#
+# ## 5. The source documents' loss errors, corrected
+#
+# **The RaGAN term.** Document 003 writes the fake term of the discriminator loss as
+# $-\mathbb{E}[1 - \log D_{Ra}(x_f, x_r)]$ instead of $-\mathbb{E}[\log(1 - D_{Ra}(x_f, x_r))]$.
+# For a discriminator that already rejects a fake (relative logit $z$ very negative):
+
+# %%
+print(f"{'relative fake logit z':<24}{'correct term':>14}{'d/dz':>9}{'source term':>14}{'d/dz':>9}")
+for z in (-10.0, -2.0, 0.0, 2.0):
+    zt = torch.tensor(z, requires_grad=True)
+    correct = -F.logsigmoid(-zt)  # -log(1 - sigmoid(z))
+    (g_correct,) = torch.autograd.grad(correct, zt)
+    zt2 = torch.tensor(z, requires_grad=True)
+    source = -(1 - F.logsigmoid(zt2))  # -(1 - log sigmoid(z))
+    (g_source,) = torch.autograd.grad(source, zt2)
+    print(f"{z:<24}{correct.item():14.4f}{g_correct.item():9.4f}{source.item():14.4f}{g_source.item():9.4f}")
+
+# %% [markdown]
+# The correct term goes to 0 with a vanishing gradient once a fake is rejected. The
+# source's term is unbounded below and keeps pushing rejected fakes further (gradient → 1)
+# forever: the discriminator's loss can decrease without limit while learning nothing.
+#
+# **The unweighted sum.** Document 000 adds MSE, perceptual and adversarial losses with
+# weight 1 each. The terms live on different scales; what matters is how much of the
+# gradient reaching the generator's output each one contributes. Measured on a batch of
+# bundled-photo patches and an untrained generator, with weight 1 each versus ESRGAN's
+# weights ($\eta = 10^{-2}$ for L1, 1 for perceptual, $\lambda = 5 \cdot 10^{-3}$ for RaGAN):
+
+# %%
+from srlib.data import make_train_loader, sample_dataset
+from srlib.losses import PerceptualLoss
+from srlib.models import RRDBNet
+
+VGG_WEIGHTS = "random" if profile.name == "ci" else "imagenet"
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    perceptual = PerceptualLoss.esrgan(weights=VGG_WEIGHTS).to(device)
+torch.manual_seed(0)
+generator = RRDBNet(num_feat=16, num_block=1, num_grow_ch=8).to(device)
+discriminator = VGGStyleDiscriminator(input_size=64, num_feat=16).to(device)
+patches = sample_dataset("train", scale=4, hr_patch=64, repeat=10)
+img_lr, img_hr = next(iter(make_train_loader(patches, batch_size=4, num_workers=0, seed=0)))
+img_sr = generator(img_lr.to(device))
+img_hr = img_hr.to(device)
+terms = {
+    "pixel (L1)": lambda sr: F.l1_loss(sr, img_hr),
+    "perceptual (VGG conv5_4)": lambda sr: perceptual(sr, img_hr),
+    "adversarial (RaGAN)": lambda sr: ragan_generator_loss(discriminator(img_hr), discriminator(sr)),
+}
+esrgan_weights = {"pixel (L1)": 1e-2, "perceptual (VGG conv5_4)": 1.0, "adversarial (RaGAN)": 5e-3}
+grad_norms, values = {}, {}
+for name, term in terms.items():
+    value = term(img_sr)
+    (grad,) = torch.autograd.grad(value, img_sr, retain_graph=True)
+    values[name], grad_norms[name] = value.item(), grad.norm().item()
+print(f"VGG weights: {VGG_WEIGHTS}")
+print(f"{'term':<26}{'value':>9}{'share of gradient, weights 1':>31}{'share, ESRGAN weights':>24}")
+total_1 = sum(grad_norms.values())
+total_e = sum(esrgan_weights[n] * g for n, g in grad_norms.items())
+for name in terms:
+    print(f"{name:<26}{values[name]:9.4f}{100 * grad_norms[name] / total_1:30.3g}%"
+          f"{100 * esrgan_weights[name] * grad_norms[name] / total_e:23.3g}%")
+
+# %% [markdown]
+# The weights move each term's share of the gradient by orders of magnitude, so a
+# reproduction that drops them trains a different model. Which term dominates also depends
+# on the state of the networks: here the discriminator is untrained (and, under `ci`, VGG is
+# random), so these shares describe the first step only. Watching each term's share during
+# training is the practical way to tune such weights.
+#
+# ## 6. The three losses on super-resolution
+#
+# Fine-tuning one PSNR-pre-trained generator with each loss for the same budget (loss curves,
+# discriminator outputs, validation PSNR, zoomed crops) needs the course trainer, which
+# arrives with notebook 06; this section will be added with it.
+#
+# ## What to remember
+# - Use logits and `binary_cross_entropy_with_logits`; the generator uses the non-saturating
+#   loss (BCE) or both relativistic terms (RaGAN).
+# - WGAN-GP: critic loss $\mathbb{E}C(x_f) - \mathbb{E}C(x_r)$ plus $\lambda = 10$ times the
+#   per-sample gradient penalty, $n_{critic} = 5$, Adam betas (0, 0.9), and no BatchNorm.
+# - RaGAN compares each sample with the other class's average;
+#   its fake term is $-\mathbb{E}\log(1 - D_{Ra}(x_f, x_r))$.
+# - Loss weights are part of the method: ESRGAN uses $\eta = 10^{-2}$, $\lambda = 5 \cdot 10^{-3}$.
+#
+# **Exercise:** `exercises/ex05_gradient_penalty_ragan.ipynb` (gradient penalty and the RaGAN losses).
