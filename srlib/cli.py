@@ -53,6 +53,43 @@ def cmd_course(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a recipe; resumable; writes OUT/generator.pt."""
+    from srlib.course import get_profile
+    from srlib.train.recipes import get_recipe, recipe_from_yaml, scaled
+    from srlib.train.run import train
+
+    profile = get_profile(args.profile)
+    recipe = recipe_from_yaml(args.recipe) if args.recipe.endswith((".yml", ".yaml")) else get_recipe(args.recipe)
+    recipe = scaled(recipe, profile)
+    if args.vgg_weights:
+        recipe.vgg_weights = args.vgg_weights
+    path = train(recipe, args.data, args.out, max_iters=args.max_iters, resume=args.resume, init=args.init,
+                 overwrite=args.overwrite, device=args.device, amp=args.amp, num_workers=args.workers,
+                 profile_name=profile.name, progress=not args.quiet)
+    print(f"generator written to {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: a small PSNR-oriented generator on the bundled photos."""
+    from srlib.train.demo import run_demo
+
+    if args.minutes <= 0:
+        raise ValueError(f"--minutes must be positive, got {args.minutes}")
+    metrics = run_demo(args.minutes, args.out, progress=not args.quiet)
+    print(f"\n{'held-out photo':<24}{'bicubic PSNR-Y':>16}{'model PSNR-Y':>14}{'SSIM bic/model':>17}")
+    for row in metrics["per_image"]:
+        print(f"{row['image']:<24}{row['bicubic_psnr']:13.2f} dB{row['model_psnr']:11.2f} dB"
+              f"{row['bicubic_ssim']:9.4f}/{row['model_ssim']:.4f}")
+    mean = metrics["mean"]
+    print(f"{'mean':<24}{mean['bicubic_psnr']:13.2f} dB{mean['model_psnr']:11.2f} dB"
+          f"{mean['bicubic_ssim']:9.4f}/{mean['model_ssim']:.4f}")
+    print(f"\nmodel - bicubic: {metrics['gain_psnr_db']:+.2f} dB after {metrics['iterations']} iterations; "
+          f"wrote {args.out}/generator.pt, metrics.json, comparison.png")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="srlib", description="GAN super-resolution course (SRGAN to ESRGAN).")
     parser.add_argument("--version", action="version", version=f"srlib {__version__}")
@@ -63,6 +100,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="course checkout (default: the current folder, else the installed checkout)")
     p.add_argument("--profile", default=None, help="ci, cpu or gpu (default: by hardware)")
     p.set_defaults(func=cmd_course)
+
+    p = sub.add_parser("train", help="train a recipe (PSNR pre-training or GAN), resumable")
+    p.add_argument("--recipe", required=True,
+                   help="srresnet_psnr, srgan, esrgan_psnr, esrgan, esrgan_wgangp, demo, or a YAML file")
+    p.add_argument("--data", default="samples", help="samples, div2k (under data/) or a folder of HR images")
+    p.add_argument("--out", required=True, help="output folder (checkpoints, logs, generator.pt)")
+    p.add_argument("--max-iters", type=int, default=None, help="stop at this iteration (resumable)")
+    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
+    p.add_argument("--init", default=None, help="start the generator from this generator.pt (GAN recipes)")
+    p.add_argument("--profile", default=None, help="ci, cpu or gpu (default: by hardware)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: by profile)")
+    p.add_argument("--amp", default="auto", choices=["auto", "off", "bf16", "fp16"],
+                   help="mixed precision (auto: bf16/fp16 on CUDA, off on CPU)")
+    p.add_argument("--vgg-weights", default=None, choices=["imagenet", "random"],
+                   help="VGG19 weights for perceptual losses (ci profile: random)")
+    p.add_argument("--workers", type=int, default=0, help="data-loader worker processes")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("demo", help="the main job: train a small model on the bundled photos and compare")
+    p.add_argument("--minutes", type=float, default=4.0, help="training time budget (default 4)")
+    p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_demo)
     return parser
 
 
@@ -74,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError) as exc:
         print(f"srlib: error: {exc}", file=sys.stderr)
         return 2
 

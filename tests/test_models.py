@@ -182,3 +182,35 @@ def test_download_helper_saves_weights_and_rejects_web_pages(tmp_path, monkeypat
     with pytest.raises(FileNotFoundError, match="web page instead of RRDB_ESRGAN_x4.pth"):
         weights.download_esrgan_weights(tmp_path / "w", names=("RRDB_ESRGAN_x4.pth",))
     assert not (tmp_path / "w" / "RRDB_ESRGAN_x4.pth").exists()
+
+
+def test_residual_espcn_starts_at_bicubic():
+    import torch.nn.functional as F
+
+    from srlib.models import ResidualESPCN
+
+    net = ResidualESPCN()
+    assert 130_000 < count_parameters(net) < 140_000
+    x = torch.rand(1, 3, 7, 9)
+    torch.testing.assert_close(net(x), F.interpolate(x, scale_factor=4, mode="bicubic", align_corners=False))
+    assert ResidualESPCN(num_feat=8, num_block=1, scale=3)(x).shape == (1, 3, 21, 27)
+    with pytest.raises(ValueError, match="scale=5"):
+        ResidualESPCN(scale=5)
+
+
+def test_generator_file_round_trip(tmp_path):
+    from srlib.models.generator_file import build_generator, load_generator, save_generator
+
+    for config in ({"generator": "rrdbnet", "num_feat": 8, "num_block": 1, "num_grow_ch": 4, "scale": 4},
+                   {"generator": "srresnet", "num_feat": 8, "num_block": 1, "scale": 2},
+                   {"generator": "msrresnet", "num_feat": 8, "num_block": 1, "scale": 4},
+                   {"generator": "espcn", "num_feat": 8, "num_block": 1, "scale": 4}):
+        model = build_generator(config).eval()
+        path = save_generator(tmp_path / f"{config['generator']}.pt", model, config, "test")
+        x = torch.rand(1, 3, 6, 6)
+        assert torch.equal(load_generator(path)(x), model(x))
+    torch.save(small_rrdbnet().state_dict(), tmp_path / "public.pth")  # public weights: paper-size RRDBNet
+    with pytest.raises(ValueError, match="do not fit RRDBNet"):
+        load_generator(tmp_path / "public.pth")
+    with pytest.raises(ValueError, match="unknown generator"):
+        build_generator({"generator": "edsr", "num_feat": 8, "num_block": 1, "scale": 4})

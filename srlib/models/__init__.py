@@ -2,6 +2,7 @@
 
 from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
 from srlib.models.discriminator import VGGStyleDiscriminator
+from srlib.models.espcn import ResidualESPCN
 from srlib.models.rrdb import RRDB, ResidualDenseBlock, RRDBNet, scaled_kaiming_
 from srlib.models.srresnet import MSRResNet, SRResNet
 from srlib.models.upsample import (NearestConvUpsampler, PixelShuffleUpsampler,
@@ -20,5 +21,5 @@ __all__ = [
     "scaled_kaiming_", "SRResNet", "MSRResNet", "NearestConvUpsampler", "PixelShuffleUpsampler",
     "TransposedConvUpsampler", "icnr_", "make_upsampler", "upsample_stages", "check_state_dict",
     "download_esrgan_weights", "load_esrgan_weights", "to_basicsr_names", "count_parameters",
-    "VGGStyleDiscriminator",
+    "VGGStyleDiscriminator", "ResidualESPCN",
 ]

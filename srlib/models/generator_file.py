@@ -1,0 +1,74 @@
+"""``generator.pt``: a trained generator with the settings needed to rebuild it.
+
+Format (a plain dict, loadable with ``torch.load(..., weights_only=True)``)::
+
+    {"format": "srlib-generator-1", "config": {"generator": "rrdbnet", "num_feat": 64,
+     "num_block": 23, "num_grow_ch": 32, "scale": 4}, "recipe": "esrgan",
+     "state_dict": {...}}
+
+``load_generator`` also accepts the public ESRGAN/BasicSR weight files (any of
+the three namings), which are RRDBNet x4 at the paper's size. Taught in:
+notebooks 06-08.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from srlib.models.espcn import ResidualESPCN
+from srlib.models.rrdb import RRDBNet
+from srlib.models.srresnet import MSRResNet, SRResNet
+from srlib.models.weights import check_state_dict, load_esrgan_weights
+
+FORMAT = "srlib-generator-1"
+
+
+def build_generator(config: dict) -> nn.Module:
+    """A generator from a config dict: generator, num_feat, num_block, num_grow_ch, scale."""
+    kind = config.get("generator", "rrdbnet")
+    common = dict(num_feat=config["num_feat"], num_block=config["num_block"], scale=config["scale"])
+    if kind == "rrdbnet":
+        return RRDBNet(num_grow_ch=config.get("num_grow_ch", 32), **common)
+    if kind == "srresnet":
+        return SRResNet(**common)
+    if kind == "msrresnet":
+        return MSRResNet(**common)
+    if kind == "espcn":
+        return ResidualESPCN(**common)
+    raise ValueError(f"unknown generator {kind!r}; use rrdbnet, srresnet, msrresnet or espcn")
+
+
+def save_generator(path: str | Path, model: nn.Module, config: dict, recipe: str = "") -> Path:
+    """Write ``generator.pt`` atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = ("generator", "num_feat", "num_block", "num_grow_ch", "scale")
+    payload = {"format": FORMAT, "config": {k: config[k] for k in keys if k in config},
+               "recipe": recipe, "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    """Rebuild and load a generator from ``generator.pt`` or a public ESRGAN weights file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such generator file (train one with `srlib train` "
+                                "or `srlib demo`)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ValueError(f"{path}: not a readable PyTorch weights file ({exc.__class__.__name__})") from exc
+    if isinstance(payload, dict) and payload.get("format") == FORMAT:
+        model = build_generator(payload["config"])
+        check_state_dict(model, payload["state_dict"], source=str(path))
+        model.load_state_dict(payload["state_dict"])
+    else:  # public ESRGAN weights: RRDBNet x4 at the paper's size
+        model = load_esrgan_weights(RRDBNet(), path)
+    return model.to(device).eval()

@@ -1,0 +1,147 @@
+"""Training recipes: the papers' hyperparameters as plain dataclasses.
+
+Each recipe is a ``Recipe`` with the paper's values as defaults (REFERENCE:
+"Losses and recipes"); ``scaled(recipe, profile)`` shrinks it to the
+``ci`` / ``cpu`` profiles and leaves it as published for ``gpu``. A recipe
+is saved in every checkpoint (``asdict``) and can be read from YAML.
+Taught in: notebooks 06 and 07.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from srlib.course import Profile
+
+
+@dataclass
+class Recipe:
+    name: str
+    # generator
+    generator: str = "rrdbnet"  # 'rrdbnet', 'srresnet', 'msrresnet' or 'espcn'
+    num_feat: int = 64
+    num_block: int = 23
+    num_grow_ch: int = 32
+    scale: int = 4
+    # data
+    hr_patch: int = 128
+    batch_size: int = 16
+    # losses (weights of 0 switch a term off)
+    pixel_criterion: str = "l1"  # 'l1' or 'mse'
+    pixel_weight: float = 1.0
+    perceptual_layers: dict = field(default_factory=dict)  # {'conv5_4': 1.0}
+    perceptual_criterion: str = "l1"
+    perceptual_scale: float = 1.0  # SRGAN: 1 / 12.75
+    perceptual_weight: float = 0.0
+    adversarial: str | None = None  # None, 'bce', 'ragan' or 'wgan-gp'
+    adversarial_weight: float = 0.0
+    discriminator_norm: str = "batch"
+    disc_feat: int = 64  # discriminator width (64 in the papers)
+    n_critic: int = 1
+    gp_weight: float = 10.0
+    # optimisation
+    learning_rate_g: float = 2e-4
+    learning_rate_d: float = 1e-4
+    betas: tuple = (0.9, 0.99)
+    milestones: tuple = (200_000, 400_000, 600_000, 800_000)
+    gamma: float = 0.5
+    total_iters: int = 1_000_000
+    ema_decay: float = 0.999
+    # bookkeeping
+    val_every: int = 5000
+    save_every: int = 5000
+    log_every: int = 100
+    keep_last: int = 3
+    seed: int = 0
+    vgg_weights: str = "imagenet"
+
+    def __post_init__(self):
+        self.betas, self.milestones = tuple(self.betas), tuple(self.milestones)
+        if self.generator not in ("rrdbnet", "srresnet", "msrresnet", "espcn"):
+            raise ValueError(f"generator must be rrdbnet, srresnet, msrresnet or espcn, got {self.generator!r}")
+        if self.adversarial not in (None, "bce", "ragan", "wgan-gp"):
+            raise ValueError(f"adversarial must be None, 'bce', 'ragan' or 'wgan-gp', got {self.adversarial!r}")
+        if self.adversarial == "wgan-gp" and self.discriminator_norm == "batch":
+            raise ValueError("a WGAN-GP critic must not use BatchNorm (the penalty is per sample); "
+                             "use discriminator_norm='none', 'layer' or 'instance'")
+        if self.hr_patch % self.scale:
+            raise ValueError(f"hr_patch={self.hr_patch} is not a multiple of scale={self.scale}")
+
+    @property
+    def is_gan(self) -> bool:
+        return self.adversarial is not None
+
+
+RECIPES: dict[str, Recipe] = {
+    # SRGAN paper: SRResNet pre-trained with MSE, 96x96 crops, Adam 1e-4
+    "srresnet_psnr": Recipe("srresnet_psnr", generator="srresnet", num_block=16, hr_patch=96,
+                            pixel_criterion="mse", learning_rate_g=1e-4, betas=(0.9, 0.999),
+                            milestones=(), total_iters=1_000_000),
+    # SRGAN: VGG54 content loss (relu5_4, MSE, features / 12.75) + 1e-3 BCE
+    "srgan": Recipe("srgan", generator="srresnet", num_block=16, hr_patch=96, pixel_weight=0.0,
+                    perceptual_layers={"relu5_4": 1.0}, perceptual_criterion="mse",
+                    perceptual_scale=1 / 12.75, perceptual_weight=1.0, adversarial="bce",
+                    adversarial_weight=1e-3, learning_rate_g=1e-4, learning_rate_d=1e-4,
+                    betas=(0.9, 0.999), milestones=(100_000,), gamma=0.1, total_iters=200_000),
+    # ESRGAN PSNR stage: RRDBNet, L1, 2e-4 halved every 200k
+    "esrgan_psnr": Recipe("esrgan_psnr"),
+    # ESRGAN: L1 1e-2 + VGG conv5_4 (before ReLU) L1 + RaGAN 5e-3, from the PSNR model
+    "esrgan": Recipe("esrgan", pixel_weight=1e-2, perceptual_layers={"conv5_4": 1.0},
+                     perceptual_weight=1.0, adversarial="ragan", adversarial_weight=5e-3,
+                     learning_rate_g=1e-4, learning_rate_d=1e-4,
+                     milestones=(50_000, 100_000, 200_000, 300_000), total_iters=400_000),
+    # source document 000's variant, corrected: WGAN-GP with a BN-free critic, weighted terms
+    "esrgan_wgangp": Recipe("esrgan_wgangp", pixel_criterion="mse", pixel_weight=1e-2,
+                            perceptual_layers={"conv5_4": 1.0}, perceptual_weight=1.0,
+                            adversarial="wgan-gp", adversarial_weight=5e-3, discriminator_norm="none",
+                            n_critic=5, learning_rate_g=1e-4, learning_rate_d=1e-4, betas=(0.0, 0.9),
+                            milestones=(50_000, 100_000, 200_000, 300_000), total_iters=400_000),
+    # the main job's small net: residual blocks at LR resolution, a sub-pixel tail, and a
+    # bicubic skip (it learns the residual over bicubic); about 134k parameters
+    "demo": Recipe("demo", generator="espcn", num_feat=40, num_block=4, hr_patch=64,
+                   batch_size=16, learning_rate_g=1e-3, milestones=(), total_iters=100_000,
+                   ema_decay=0.0, val_every=0, save_every=0),
+}
+
+
+def get_recipe(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; valid recipes: {', '.join(RECIPES)}")
+    return replace(RECIPES[name])
+
+
+def scaled(recipe: Recipe, profile: Profile) -> Recipe:
+    """The recipe at the profile's size: published on ``gpu``, smaller on ``cpu``/``ci``."""
+    if profile.name == "gpu" or recipe.name == "demo":
+        return replace(recipe)
+    iters = profile.train_iters
+    small = dict(num_feat=profile.num_feat, num_block=profile.num_block, disc_feat=profile.num_feat,
+                 num_grow_ch=max(8, profile.num_feat // 2), hr_patch=profile.hr_patch,
+                 batch_size=profile.batch_size, total_iters=iters,
+                 milestones=tuple(int(iters * f) for f in (0.5, 0.75)),
+                 val_every=max(1, iters // 4), save_every=max(1, iters // 4), log_every=max(1, iters // 20),
+                 # an EMA over ~10% of the run: 0.999 would average over more steps than a short run has
+                 ema_decay=min(recipe.ema_decay, 1 - 10 / iters) if recipe.ema_decay else 0.0)
+    if profile.name == "ci":
+        small["vgg_weights"] = "random"  # offline: chosen explicitly, warned about
+    return replace(recipe, **small)
+
+
+def recipe_from_yaml(path: str | Path) -> Recipe:
+    """A recipe from a YAML file of ``Recipe`` fields (``name`` required; unknown keys refused)."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    known = {f.name for f in fields(Recipe)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown recipe fields {unknown}; valid fields: {sorted(known)}")
+    base = get_recipe(data["name"]) if data.get("name") in RECIPES else Recipe(data.get("name", "custom"))
+    return replace(base, **data)
+
+
+def recipe_dict(recipe: Recipe) -> dict:
+    """Plain types only (lists, not tuples), for checkpoints and YAML."""
+    d = asdict(recipe)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}

@@ -1,0 +1,205 @@
+"""``srlib train``: a training run in an output folder, resumable after a disconnect.
+
+DIR/ holds ``ckpt_NNNNNN.pt`` (the last K), ``best.pt``, ``metrics.csv``,
+``tb/`` (TensorBoard), ``samples/`` (validation crops) and ``generator.pt``.
+Under ``torchrun`` (``WORLD_SIZE`` > 1) each process trains on its slice of
+every batch with DDP (NCCL on GPUs, gloo on CPUs); rank 0 writes the files.
+Taught in: notebooks 06 and 07.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from srlib.course import get_device, get_profile
+from srlib.data import (SRDataset, div2k_folders, list_images, read_image_uint8, sample_dataset)
+from srlib.models.generator_file import load_generator, save_generator
+from srlib.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from srlib.train.recipes import Recipe, recipe_dict
+from srlib.train.trainer import Trainer
+
+
+def datasets(data: str, recipe: Recipe, root: str = "data"):
+    """(train, validation) datasets for 'samples', 'div2k' or a folder of HR images."""
+    kw = dict(scale=recipe.scale, hr_patch=recipe.hr_patch, repeat=1000, seed=recipe.seed)
+    if data == "samples":
+        return sample_dataset("train", **kw), sample_dataset("val", scale=recipe.scale)
+    if data == "div2k":
+        from srlib.data import PairedFolderDataset
+
+        hr_dir, lr_dir = div2k_folders(root, "train", recipe.scale)
+        sub_hr = Path(root) / "DIV2K" / "DIV2K_train_HR_sub"
+        sub_lr = Path(root) / "DIV2K" / f"DIV2K_train_LR_bicubic_X{recipe.scale}_sub"
+        if sub_hr.is_dir() and sub_lr.is_dir():
+            hr_dir, lr_dir = sub_hr, sub_lr
+        val_hr, val_lr = div2k_folders(root, "valid", recipe.scale)
+        return (PairedFolderDataset(hr_dir, lr_dir, scale=recipe.scale, hr_patch=recipe.hr_patch,
+                                    repeat=10, seed=recipe.seed),
+                PairedFolderDataset(val_hr, val_lr, scale=recipe.scale))
+    files = list_images(data)  # raises for a missing or empty folder
+    if len(files) < 2:
+        raise ValueError(f"{data}: need at least 2 images (one is held out for validation)")
+    n_val = max(1, len(files) // 10)
+    images = [read_image_uint8(p) for p in files]
+    names = [p.name for p in files]
+    return (SRDataset(images[:-n_val], names=names[:-n_val], **kw),
+            SRDataset(images[-n_val:], names=names[-n_val:], scale=recipe.scale))
+
+
+def prepare_out_dir(out: Path, resume: bool, overwrite: bool) -> Path | None:
+    """The checkpoint to resume from (or None); refuses to mix runs in one folder."""
+    ckpt = latest_checkpoint(out) if out.is_dir() else None
+    if resume:
+        if ckpt is None:
+            raise FileNotFoundError(f"--resume: no checkpoint (ckpt_*.pt) in {out}; drop --resume "
+                                    "to start a new run there")
+        return ckpt
+    holds_run = out.is_dir() and (ckpt is not None or (out / "generator.pt").exists())
+    if holds_run and not overwrite:
+        raise FileExistsError(f"{out} holds another run; pass --resume to continue it, --overwrite "
+                              "to replace it, or choose another --out")
+    if holds_run:
+        for p in list(out.glob("ckpt_*.pt")) + [out / "best.pt", out / "generator.pt", out / "metrics.csv"]:
+            p.unlink(missing_ok=True)
+    return None
+
+
+def setup_distributed() -> torch.device | None:
+    """Initialise DDP when launched by torchrun; the device of this process, else None."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local_rank)
+        dist.init_process_group("nccl")
+        return torch.device("cuda", local_rank)
+    dist.init_process_group("gloo")
+    return torch.device("cpu")
+
+
+class RunLogger:
+    """metrics.csv (appended across resumes) and TensorBoard, on rank 0."""
+
+    def __init__(self, out: Path, start_iteration: int):
+        self.path = out / "metrics.csv"
+        rows = []
+        if self.path.exists():  # drop rows past the checkpoint we resume from
+            with open(self.path) as f:
+                rows = [r for r in csv.DictReader(f) if int(r["iteration"]) <= start_iteration]
+        self.rows = rows
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.tb = SummaryWriter(str(out / "tb"), purge_step=start_iteration + 1)
+        except ImportError:  # tensorboard is optional at run time
+            self.tb = None
+
+    def log(self, iteration: int, values: dict) -> None:
+        self.rows.append({"iteration": iteration, **{k: f"{v:.6g}" for k, v in values.items()}})
+        if self.tb is not None:
+            for k, v in values.items():
+                self.tb.add_scalar(k, v, iteration)
+        keys = ["iteration"] + sorted({k for r in self.rows for k in r} - {"iteration"})
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(self.rows)
+        os.replace(tmp, self.path)
+
+
+def save_samples(trainer: Trainer, out: Path) -> None:
+    from srlib.data import imresize, save_image
+
+    img_lr, img_hr = trainer.val_set[0]
+    with torch.no_grad():
+        img_sr = trainer.eval_model(img_lr[None].to(trainer.device)).float().clamp(0, 1)[0].cpu()
+    size = min(128, img_hr.shape[-1], img_hr.shape[-2])
+    crop = lambda t: t[:, :size, :size].permute(1, 2, 0).numpy()  # noqa: E731
+    bicubic = imresize(img_lr[None].double(), trainer.recipe.scale)[0].clamp(0, 1).float()
+    row = np.concatenate([crop(bicubic), crop(img_sr), crop(img_hr)], axis=1)
+    save_image(row, out / "samples" / f"iter_{trainer.iteration:06d}.png")
+
+
+def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = None, resume: bool = False,
+          init: str | None = None, overwrite: bool = False, device: str | None = None, amp: str = "auto",
+          num_workers: int = 0, profile_name: str | None = None, progress: bool = True) -> Path:
+    """Run (or resume) training; returns the path of ``generator.pt``."""
+    out = Path(out)
+    ddp_device = setup_distributed()
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    profile = get_profile(profile_name)
+    if ddp_device is not None:
+        dev = ddp_device
+    else:
+        dev = torch.device(device) if device else get_device(profile)
+    if profile.name == "gpu" and dev.type != "cuda":
+        warnings.warn("the gpu profile's recipe on a CPU: this runs, but expect days, not hours "
+                      "(an estimate is printed after the first iterations)", stacklevel=2)
+    ckpt = prepare_out_dir(out, resume, overwrite) if rank == 0 else (latest_checkpoint(out) if resume else None)
+    out.mkdir(parents=True, exist_ok=True)
+    train_set, val_set = datasets(data, recipe)
+    trainer = Trainer(recipe, train_set, val_set, device=dev, amp=amp, num_workers=num_workers,
+                      eval_images=profile.eval_images)
+    if ckpt is not None:
+        trainer.load_state_dict(load_checkpoint(ckpt), source=str(ckpt))
+    elif init:
+        trainer.generator.load_state_dict(load_generator(init).state_dict())
+        if trainer.ema is not None:
+            trainer.ema.model.load_state_dict(trainer.generator.state_dict())
+    elif recipe.is_gan:
+        warnings.warn(f"{recipe.name} starts from scratch: GAN recipes should start from a PSNR-oriented "
+                      "generator (--init DIR/generator.pt from srlib train --recipe *_psnr)", stacklevel=2)
+    stop = min(max_iters, recipe.total_iters) if max_iters else recipe.total_iters
+    logger = RunLogger(out, trainer.iteration) if rank == 0 else None
+    best = max((float(r["psnr"]) for r in (logger.rows if logger else []) if r.get("psnr")), default=-1.0)
+    started, first = time.perf_counter(), trainer.iteration
+
+    def after_step(tr: Trainer, logs: dict) -> None:
+        nonlocal best
+        it = tr.iteration
+        if it == first + 3 and dev.type == "cpu" and profile.name == "gpu":
+            per_it = (time.perf_counter() - started) / 3
+            warnings.warn(f"about {per_it * (stop - it) / 3600:.1f} hours to go on this CPU", stacklevel=2)
+        if rank != 0:
+            return
+        row = dict(logs, learning_rate_g=tr.opt_g.param_groups[0]["lr"])
+        is_best = False
+        if recipe.val_every and (it % recipe.val_every == 0 or it == stop):
+            row.update(tr.validate())
+            save_samples(tr, out)
+            is_best = row["psnr"] > best
+            best = max(best, row["psnr"])
+        if it % recipe.log_every == 0 or "psnr" in row or it == stop:
+            logger.log(it, row)
+        if (recipe.save_every and it % recipe.save_every == 0) or it == stop:
+            save_checkpoint(out, it, tr.state_dict(), recipe.keep_last, is_best=is_best)
+
+    try:
+        trainer.fit(stop, callback=after_step, progress=progress)
+    except torch.cuda.OutOfMemoryError as exc:
+        raise RuntimeError(f"CUDA ran out of memory with batch {recipe.batch_size} and HR patch "
+                           f"{recipe.hr_patch}: lower the batch size or the patch size (--profile cpu "
+                           "uses smaller ones), or use --amp bf16") from exc
+    path = out / "generator.pt"
+    if rank == 0:
+        if not (out / f"ckpt_{trainer.iteration:06d}.pt").exists():
+            save_checkpoint(out, trainer.iteration, trainer.state_dict(), recipe.keep_last)
+        save_generator(path, trainer.eval_model, recipe_dict(recipe), recipe.name)
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+    return path
+
+
+def with_overrides(recipe: Recipe, **overrides) -> Recipe:
+    return replace(recipe, **{k: v for k, v in overrides.items() if v is not None})

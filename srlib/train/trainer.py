@@ -1,0 +1,238 @@
+"""One trainer for PSNR pre-training and GAN training (SRGAN, ESRGAN, WGAN-GP).
+
+Per iteration (BasicSR's order):
+
+1. generator step: L_G = w_pix L_pix + w_per L_percep + w_adv L_adv, with the
+   discriminator frozen;
+2. ``n_critic`` discriminator steps on the same batch (plus the gradient
+   penalty for WGAN-GP); deviation: WGAN-GP papers draw a fresh real batch
+   for each critic step, we reuse the batch so the data order stays a
+   function of the iteration.
+3. EMA update, learning-rate schedulers.
+
+Mixed precision on CUDA (bf16 where supported, else fp16 with a grad
+scaler), channels_last on CUDA, DDP under ``torchrun``. A step whose loss is
+not finite is skipped with a warning; several in a row stop training with
+a message. Taught in: notebooks 06 and 07.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from srlib.losses import PerceptualLoss, adversarial_losses, gradient_penalty
+from srlib.metrics import psnr, ssim
+from srlib.models.discriminator import VGGStyleDiscriminator
+from srlib.models.generator_file import build_generator
+from srlib.train.ema import EMA
+from srlib.train.recipes import Recipe, recipe_dict
+from srlib.train.sampler import IterationBatchSampler
+
+
+def amp_dtype(device: torch.device, amp: str):
+    """None (fp32), torch.bfloat16 or torch.float16 for ``amp`` in auto/off/bf16/fp16."""
+    if amp == "off" or (amp == "auto" and device.type != "cuda"):
+        return None
+    if amp == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}[amp]
+
+
+class Trainer:
+    def __init__(self, recipe: Recipe, train_set, val_set=None, device="cpu", amp: str = "auto",
+                 num_workers: int = 0, eval_images: int = 0, max_bad_steps: int = 5):
+        self.recipe, self.train_set, self.val_set = recipe, train_set, val_set
+        self.device = torch.device(device)
+        self.rank = dist.get_rank() if dist.is_initialized() else 0
+        self.world_size = dist.get_world_size() if dist.is_initialized() else 1
+        self.num_workers, self.eval_images, self.max_bad_steps = num_workers, eval_images, max_bad_steps
+        self.dtype = amp_dtype(self.device, amp)
+        self.memory_format = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
+        torch.manual_seed(recipe.seed)
+        self.generator = build_generator(recipe_dict(recipe)).to(self.device, memory_format=self.memory_format)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=recipe.learning_rate_g, betas=recipe.betas)
+        self.sched_g = torch.optim.lr_scheduler.MultiStepLR(self.opt_g, list(recipe.milestones), recipe.gamma)
+        self.ema = EMA(self.generator, recipe.ema_decay) if recipe.ema_decay > 0 else None
+        self.perceptual = None
+        if recipe.perceptual_weight > 0:
+            with warnings.catch_warnings():
+                if self.rank:  # one random-VGG warning per run, from rank 0
+                    warnings.simplefilter("ignore")
+                self.perceptual = PerceptualLoss(recipe.perceptual_layers, recipe.perceptual_criterion,
+                                                 recipe.perceptual_scale, recipe.vgg_weights).to(self.device)
+        self.discriminator = None
+        if recipe.is_gan:
+            self.discriminator = VGGStyleDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat,
+                                                       norm=recipe.discriminator_norm)
+            self.discriminator.to(self.device, memory_format=self.memory_format)
+            self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=recipe.learning_rate_d,
+                                          betas=recipe.betas)
+            self.sched_d = torch.optim.lr_scheduler.MultiStepLR(self.opt_d, list(recipe.milestones), recipe.gamma)
+            self.d_loss_fn, self.g_loss_fn = adversarial_losses(recipe.adversarial)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
+        self.g_step_model, self.d_step_model = self.generator, self.discriminator
+        if self.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.g_step_model = DDP(self.generator, device_ids=ids)
+            if self.discriminator is not None:
+                self.d_step_model = DDP(self.discriminator, device_ids=ids)
+        self.iteration, self.bad_steps = 0, 0
+
+    # ------------------------------------------------------------ one iteration
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
+
+    def _step(self, optimizer, loss) -> bool:
+        """Backward and step unless the loss is not finite; True if it stepped."""
+        optimizer.zero_grad(set_to_none=True)
+        if not torch.isfinite(loss):
+            self.bad_steps += 1
+            warnings.warn(f"iteration {self.iteration}: non-finite loss ({loss.item()}), step skipped "
+                          f"({self.bad_steps} in a row)", stacklevel=2)
+            if self.bad_steps >= self.max_bad_steps:
+                raise RuntimeError(f"{self.bad_steps} non-finite losses in a row at iteration "
+                                   f"{self.iteration}: training diverged. Lower the learning rates, "
+                                   "use --amp off, or resume from an earlier checkpoint")
+            return False
+        self.scaler.scale(loss).backward()
+        self.scaler.step(optimizer)
+        self.scaler.update()
+        self.bad_steps = 0
+        return True
+
+    def train_step(self, img_lr, img_hr) -> dict:
+        r = self.recipe
+        img_lr = img_lr.to(self.device, non_blocking=True, memory_format=self.memory_format)
+        img_hr = img_hr.to(self.device, non_blocking=True, memory_format=self.memory_format)
+        logs = {}
+        if self.discriminator is not None:
+            self.discriminator.requires_grad_(False)
+        with self._autocast():
+            img_sr = self.g_step_model(img_lr)  # (B, 3, H, W)
+            loss_g = torch.zeros((), device=self.device)
+            if r.pixel_weight > 0:
+                crit = F.l1_loss if r.pixel_criterion == "l1" else F.mse_loss
+                logs["pixel"] = crit(img_sr.float(), img_hr)
+                loss_g = loss_g + r.pixel_weight * logs["pixel"]
+            if self.perceptual is not None:
+                logs["perceptual"] = self.perceptual(img_sr.float(), img_hr)
+                loss_g = loss_g + r.perceptual_weight * logs["perceptual"]
+            if self.discriminator is not None:
+                real_out = self.discriminator(img_hr).detach().float()  # no D update in the G step
+                fake_out = self.discriminator(img_sr).float()
+                logs["adversarial"] = self.g_loss_fn(real_out, fake_out)
+                loss_g = loss_g + r.adversarial_weight * logs["adversarial"]
+        logs["loss_g"] = loss_g
+        self._step(self.opt_g, loss_g)
+        if self.discriminator is not None:
+            self.discriminator.requires_grad_(True)
+            for _ in range(r.n_critic):
+                with self._autocast():
+                    real_out = self.d_step_model(img_hr).float()
+                    fake_out = self.d_step_model(img_sr.detach()).float()
+                    loss_d = self.d_loss_fn(real_out, fake_out)
+                if r.adversarial == "wgan-gp":
+                    logs["gp"] = gradient_penalty(self.d_step_model, img_hr.float(), img_sr.detach().float(),
+                                                  weight=r.gp_weight)
+                    loss_d = loss_d + logs["gp"]
+                self._step(self.opt_d, loss_d)
+            logs["loss_d"], logs["d_real"], logs["d_fake"] = loss_d, real_out.mean(), fake_out.mean()
+            self.sched_d.step()
+        if self.ema is not None:
+            self.ema.update(self.generator)
+        self.sched_g.step()
+        self.iteration += 1
+        return {k: float(v.detach()) for k, v in logs.items()}
+
+    # ------------------------------------------------------------ loops
+    def loader(self, stop: int) -> DataLoader:
+        r = self.recipe
+        sampler = IterationBatchSampler(len(self.train_set), r.batch_size, r.seed, self.iteration, stop,
+                                        self.rank, self.world_size)
+        # a private generator: creating a DataLoader iterator would otherwise draw from the global
+        # RNG, which the gradient penalty also uses, and a resumed run would drift
+        return DataLoader(self.train_set, batch_sampler=sampler, num_workers=self.num_workers,
+                          pin_memory=self.device.type == "cuda", persistent_workers=False,
+                          generator=torch.Generator().manual_seed(r.seed + self.iteration))
+
+    @property
+    def eval_model(self):
+        return self.ema.model if self.ema is not None else self.generator
+
+    @torch.no_grad()
+    def validate(self) -> dict:
+        """Mean PSNR-Y / SSIM-Y (border = scale) of the EMA (or plain) generator on ``val_set``."""
+        model = self.eval_model
+        was_training = model.training
+        model.eval()
+        n = min(len(self.val_set), self.eval_images or len(self.val_set))
+        values = {"psnr": [], "ssim": []}
+        for i in range(n):
+            img_lr, img_hr = self.val_set[i]
+            img_sr = model(img_lr[None].to(self.device)).float().clamp(0, 1).cpu()
+            values["psnr"].append(psnr(img_sr, img_hr[None], crop_border=self.recipe.scale).item())
+            values["ssim"].append(ssim(img_sr, img_hr[None], crop_border=self.recipe.scale).item())
+        model.train(was_training)
+        return {k: sum(v) / len(v) for k, v in values.items()}
+
+    def fit(self, stop: int, max_seconds: float | None = None, callback=None, progress: bool = True):
+        """Train until iteration ``stop`` (or ``max_seconds``); ``callback(trainer, logs)`` after each step."""
+        from tqdm.auto import tqdm
+
+        start_time = time.perf_counter()
+        bar = tqdm(total=stop - self.iteration, desc=self.recipe.name, disable=not progress or self.rank != 0)
+        for img_lr, img_hr in self.loader(stop):
+            logs = self.train_step(img_lr, img_hr)
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k.startswith("loss")})
+            if callback is not None:
+                callback(self, logs)
+            if max_seconds is not None and time.perf_counter() - start_time > max_seconds:
+                break
+        bar.close()
+
+    # ------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        from srlib.train.checkpoint import rng_state
+
+        state = {"iteration": self.iteration, "recipe": recipe_dict(self.recipe),
+                 "generator": self.generator.state_dict(), "opt_g": self.opt_g.state_dict(),
+                 "sched_g": self.sched_g.state_dict(), "scaler": self.scaler.state_dict(),
+                 "rng": rng_state()}
+        if self.ema is not None:
+            state["ema"] = self.ema.state_dict()
+        if self.discriminator is not None:
+            state.update(discriminator=self.discriminator.state_dict(), opt_d=self.opt_d.state_dict(),
+                         sched_d=self.sched_d.state_dict())
+        return state
+
+    def load_state_dict(self, state: dict, source: str = "checkpoint") -> None:
+        from srlib.train.checkpoint import set_rng_state
+
+        mine = recipe_dict(self.recipe)
+        theirs = state.get("recipe", {})
+        keys = ("name", "generator", "num_feat", "num_block", "num_grow_ch", "scale", "adversarial")
+        differ = [f"{k}: {theirs.get(k)!r} vs {mine[k]!r}" for k in keys if theirs.get(k) != mine[k]]
+        if differ:
+            raise ValueError(f"{source} was written by another recipe or architecture ({'; '.join(differ)}); "
+                             "resume with the same --recipe and --profile, or start a new --out folder")
+        self.generator.load_state_dict(state["generator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.sched_g.load_state_dict(state["sched_g"])
+        self.scaler.load_state_dict(state["scaler"])
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
+        if self.discriminator is not None:
+            self.discriminator.load_state_dict(state["discriminator"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            self.sched_d.load_state_dict(state["sched_d"])
+        set_rng_state(state["rng"])
+        self.iteration = state["iteration"]

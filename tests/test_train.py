@@ -1,0 +1,192 @@
+"""Recipes, the trainer, checkpoints and resume, DDP on gloo, the CLI and the demo."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from srlib.cli import main
+from srlib.course import PROFILES
+from srlib.data import sample_dataset
+from srlib.models import count_parameters
+from srlib.models.generator_file import load_generator
+from srlib.train import (EMA, IterationBatchSampler, Recipe, Trainer, get_recipe, recipe_from_yaml,
+                         scaled)
+
+
+def test_recipes_carry_the_papers_values():
+    esrgan = get_recipe("esrgan")
+    assert esrgan.adversarial == "ragan" and esrgan.adversarial_weight == 5e-3
+    assert esrgan.pixel_weight == 1e-2 and esrgan.perceptual_layers == {"conv5_4": 1.0}
+    assert esrgan.milestones == (50_000, 100_000, 200_000, 300_000) and esrgan.total_iters == 400_000
+    srgan = get_recipe("srgan")
+    assert srgan.perceptual_layers == {"relu5_4": 1.0} and srgan.adversarial_weight == 1e-3
+    assert srgan.perceptual_scale == pytest.approx(1 / 12.75) and srgan.hr_patch == 96
+    wgan = get_recipe("esrgan_wgangp")
+    assert wgan.n_critic == 5 and wgan.discriminator_norm == "none" and wgan.betas == (0.0, 0.9)
+    assert get_recipe("esrgan_psnr").pixel_criterion == "l1" and get_recipe("srresnet_psnr").pixel_criterion == "mse"
+
+
+def test_recipes_scale_to_profiles():
+    ci = scaled(get_recipe("esrgan"), PROFILES["ci"])
+    assert ci.total_iters == PROFILES["ci"].train_iters and ci.vgg_weights == "random"
+    assert scaled(get_recipe("esrgan"), PROFILES["gpu"]) == get_recipe("esrgan")
+    with pytest.raises(ValueError, match="valid recipes"):
+        get_recipe("esrgan_plus")
+
+
+def test_wgan_gp_with_batchnorm_is_refused():
+    with pytest.raises(ValueError, match="must not use BatchNorm"):
+        Recipe("x", adversarial="wgan-gp", discriminator_norm="batch")
+
+
+def test_recipe_from_yaml(tmp_path):
+    (tmp_path / "r.yaml").write_text("name: esrgan\nadversarial_weight: 0.01\nmilestones: [10, 20]\n")
+    r = recipe_from_yaml(tmp_path / "r.yaml")
+    assert r.adversarial == "ragan" and r.adversarial_weight == 0.01 and r.milestones == (10, 20)
+    (tmp_path / "bad.yaml").write_text("name: x\nlearning_rate: 1\n")
+    with pytest.raises(ValueError, match="unknown recipe fields"):
+        recipe_from_yaml(tmp_path / "bad.yaml")
+
+
+def test_sampler_is_a_function_of_the_iteration():
+    full = list(IterationBatchSampler(10, 4, seed=1, start=0, stop=6))
+    assert list(IterationBatchSampler(10, 4, seed=1, start=3, stop=6)) == full[3:]
+    assert sorted(sum(full[:5], [])[:10]) == list(range(10))  # one epoch is a permutation
+    ranks = [list(IterationBatchSampler(10, 2, seed=1, start=0, stop=3, rank=r, world_size=2)) for r in (0, 1)]
+    merged = [a + b for a, b in zip(*ranks)]
+    assert merged == list(IterationBatchSampler(10, 4, seed=1, start=0, stop=3))
+
+
+def test_ema_update():
+    model = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(model.weight)
+    ema = EMA(model, decay=0.9)
+    torch.nn.init.ones_(model.weight)
+    ema.update(model)
+    assert ema.model.weight.item() == pytest.approx(0.1)
+
+
+def tiny_trainer(name="esrgan_psnr", **kwargs):
+    recipe = scaled(get_recipe(name), PROFILES["ci"])
+    return Trainer(recipe, sample_dataset("val", 4, hr_patch=recipe.hr_patch, repeat=10),
+                   sample_dataset("val", 4), **kwargs)
+
+
+def test_non_finite_losses_are_skipped_then_stop():
+    trainer = tiny_trainer()
+    before = [p.clone() for p in trainer.generator.parameters()]
+    img_lr = torch.full((2, 3, 12, 12), float("nan"))
+    img_hr = torch.zeros(2, 3, 48, 48)
+    with pytest.warns(UserWarning, match="non-finite loss"):
+        trainer.train_step(img_lr, img_hr)
+    assert all(torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters()))
+    with pytest.raises(RuntimeError, match="non-finite losses in a row"):
+        with pytest.warns(UserWarning):
+            for _ in range(5):
+                trainer.train_step(img_lr, img_hr)
+
+
+def test_autocast_path_runs_on_cpu_in_bf16():
+    trainer = tiny_trainer("esrgan", amp="bf16")
+    lr, hr = next(iter(trainer.loader(1)))
+    logs = trainer.train_step(lr, hr)
+    assert trainer.dtype == torch.bfloat16 and all(torch.isfinite(torch.tensor(v)) for v in logs.values())
+
+
+def test_every_recipe_takes_a_step():
+    for name in ("srresnet_psnr", "srgan", "esrgan", "esrgan_wgangp"):
+        trainer = tiny_trainer(name)
+        lr, hr = next(iter(trainer.loader(1)))
+        logs = trainer.train_step(lr, hr)
+        assert logs["loss_g"] == logs["loss_g"], name  # not NaN
+        if name != "srresnet_psnr":
+            assert "loss_d" in logs
+
+
+def cli(*args):
+    return main(["train", "--profile", "ci", "--quiet", *args])
+
+
+def generator_state(folder):
+    return torch.load(folder / "generator.pt", weights_only=True)["state_dict"]
+
+
+def test_interrupted_and_resumed_run_is_bit_identical(tmp_path):
+    """--max-iters 3 then --max-iters 6 --resume equals one --max-iters 6 run (GP draws random numbers)."""
+    with pytest.warns(UserWarning):
+        assert cli("--recipe", "esrgan_wgangp", "--out", str(tmp_path / "one"), "--max-iters", "6") == 0
+        assert cli("--recipe", "esrgan_wgangp", "--out", str(tmp_path / "two"), "--max-iters", "3") == 0
+        assert cli("--recipe", "esrgan_wgangp", "--out", str(tmp_path / "two"), "--max-iters", "6", "--resume") == 0
+    a, b = generator_state(tmp_path / "one"), generator_state(tmp_path / "two")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    disc_a = torch.load(tmp_path / "one" / "ckpt_000006.pt", weights_only=True)["discriminator"]
+    disc_b = torch.load(tmp_path / "two" / "ckpt_000006.pt", weights_only=True)["discriminator"]
+    assert all(torch.equal(disc_a[k], disc_b[k]) for k in disc_a)
+    rows = (tmp_path / "two" / "metrics.csv").read_text().splitlines()
+    assert rows[-1].startswith("6,")
+
+
+def test_output_folder_rules(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    assert cli("--recipe", "esrgan_psnr", "--out", out, "--max-iters", "2") == 0
+    assert main(["train", "--profile", "ci", "--recipe", "esrgan_psnr", "--out", out, "--max-iters", "2"]) == 2
+    assert "holds another run" in capsys.readouterr().err
+    assert cli("--recipe", "esrgan_psnr", "--out", out, "--max-iters", "2", "--overwrite") == 0
+    assert cli("--recipe", "srresnet_psnr", "--out", out, "--max-iters", "4", "--resume") == 2
+    assert "another recipe" in capsys.readouterr().err
+    assert cli("--recipe", "esrgan_psnr", "--out", str(tmp_path / "empty"), "--resume") == 2
+    assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_gan_recipe_starts_from_init_or_warns(tmp_path):
+    assert cli("--recipe", "esrgan_psnr", "--out", str(tmp_path / "psnr"), "--max-iters", "2") == 0
+    init = str(tmp_path / "psnr" / "generator.pt")
+    assert cli("--recipe", "esrgan", "--out", str(tmp_path / "gan"), "--max-iters", "1", "--init", init) == 0
+    with pytest.warns(UserWarning, match="starts from scratch"):
+        cli("--recipe", "esrgan", "--out", str(tmp_path / "gan2"), "--max-iters", "1")
+
+
+def test_keep_last_checkpoints_and_best(tmp_path):
+    assert cli("--recipe", "esrgan_psnr", "--out", str(tmp_path), "--max-iters", "40") == 0
+    names = sorted(p.name for p in tmp_path.glob("*.pt"))
+    assert names == ["best.pt", "ckpt_000020.pt", "ckpt_000030.pt", "ckpt_000040.pt", "generator.pt"]
+    assert not list(tmp_path.glob("*.tmp"))
+    model = load_generator(tmp_path / "generator.pt")
+    assert model(torch.rand(1, 3, 8, 8)).shape == (1, 3, 32, 32)
+
+
+def test_folder_data_and_missing_data(tmp_path, capsys):
+    from srlib.data import write_sample_photos
+
+    write_sample_photos(tmp_path / "photos", "val")
+    assert cli("--recipe", "esrgan_psnr", "--data", str(tmp_path / "photos"), "--out",
+               str(tmp_path / "run"), "--max-iters", "1") == 0
+    (tmp_path / "none").mkdir()
+    assert cli("--recipe", "esrgan_psnr", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "r2")) == 2
+    assert "holds no images" in capsys.readouterr().err
+
+
+def test_ddp_with_gloo_and_two_processes(tmp_path):
+    env = dict(os.environ, SRLIB_PROFILE="ci", OMP_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                             "--master_port", "29533", "-m", "srlib", "train", "--recipe", "esrgan_psnr",
+                             "--out", str(tmp_path), "--max-iters", "2", "--quiet"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "generator.pt").exists() and (tmp_path / "ckpt_000002.pt").exists()
+
+
+def test_demo_writes_its_three_files(tmp_path, capsys):
+    assert main(["demo", "--minutes", "0.1", "--out", str(tmp_path), "--quiet"]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert [r["image"] for r in metrics["per_image"]] == ["chelsea", "coffee", "immunohistochemistry"]
+    assert {"bicubic_psnr", "model_psnr", "bicubic_ssim", "model_ssim"} <= set(metrics["mean"])
+    assert (tmp_path / "comparison.png").stat().st_size > 10_000
+    model = load_generator(tmp_path / "generator.pt")
+    assert 100_000 < count_parameters(model) < 200_000
+    assert "model - bicubic" in capsys.readouterr().out
+    assert main(["demo", "--minutes", "0", "--out", str(tmp_path)]) == 2
