@@ -78,15 +78,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.minutes <= 0:
         raise ValueError(f"--minutes must be positive, got {args.minutes}")
     metrics = run_demo(args.minutes, args.out, progress=not args.quiet)
-    print(f"\n{'held-out photo':<24}{'bicubic PSNR-Y':>16}{'model PSNR-Y':>14}{'SSIM bic/model':>17}")
-    for row in metrics["per_image"]:
-        print(f"{row['image']:<24}{row['bicubic_psnr']:13.2f} dB{row['model_psnr']:11.2f} dB"
-              f"{row['bicubic_ssim']:9.4f}/{row['model_ssim']:.4f}")
-    mean = metrics["mean"]
-    print(f"{'mean':<24}{mean['bicubic_psnr']:13.2f} dB{mean['model_psnr']:11.2f} dB"
-          f"{mean['bicubic_ssim']:9.4f}/{mean['model_ssim']:.4f}")
+    print()
+    print_evaluation(metrics)
     print(f"\nmodel - bicubic: {metrics['gain_psnr_db']:+.2f} dB after {metrics['iterations']} iterations; "
           f"wrote {args.out}/generator.pt, metrics.json, comparison.png")
+    return 0
+
+
+def print_evaluation(metrics: dict) -> None:
+    print(f"{'image':<24}{'bicubic PSNR-Y':>16}{'model PSNR-Y':>14}{'SSIM bic/model':>17}")
+    rows = metrics["per_image"] + [{"image": "mean", **metrics["mean"]}]
+    for row in rows:
+        print(f"{row['image']:<24}{row['bicubic_psnr']:13.2f} dB{row['model_psnr']:11.2f} dB"
+              f"{row['bicubic_ssim']:9.4f}/{row['model_ssim']:.4f}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """PSNR/SSIM (Y, border = scale) of a generator beside bicubic; table, CSV and JSON."""
+    import csv
+    import json
+
+    from srlib.infer import evaluate_generator, evaluation_set
+    from srlib.models.generator_file import load_generator
+
+    model = load_generator(args.weights)
+    scale = getattr(model, "scale", 4)
+    metrics = evaluate_generator(model, evaluation_set(args.data, scale, args.root), scale, args.device,
+                                 with_lpips=args.lpips)
+    print_evaluation(metrics)
+    if "model_lpips" in metrics["mean"]:
+        print(f"LPIPS (lower is better): bicubic {metrics['mean']['bicubic_lpips']:.4f}, "
+              f"model {metrics['mean']['model_lpips']:.4f}")
+    if "note" in metrics:
+        print(metrics["note"])
+    print(f"\nmodel - bicubic: {metrics['gain_psnr_db']:+.2f} dB (PSNR-Y, border {scale}, 8-bit rounding)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "evaluation.json").write_text(json.dumps(metrics, indent=2))
+    with open(out / "evaluation.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(metrics["per_image"][0]))
+        writer.writeheader()
+        writer.writerows(metrics["per_image"] + [{"image": "mean", **metrics["mean"]}])
+    print(f"wrote {out}/evaluation.csv and evaluation.json")
+    return 0
+
+
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    """ESRGAN network interpolation between a PSNR-oriented and a GAN generator."""
+    from srlib.infer import interpolate_files
+
+    path = interpolate_files(args.psnr, args.gan, args.alpha, args.out)
+    print(f"wrote {path} (alpha = {args.alpha}: {1 - args.alpha:g} x PSNR + {args.alpha:g} x GAN)")
+    return 0
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    """Upscale one image of any size with bounded memory."""
+    from srlib.infer import upscale_file
+    from srlib.models.generator_file import load_generator
+
+    model = load_generator(args.weights, args.device)
+    path = upscale_file(model, args.input, args.output, tile=args.tile or None, tile_pad=args.tile_pad,
+                        device=args.device)
+    print(f"wrote {path} (x{model.scale})")
     return 0
 
 
@@ -125,6 +179,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("evaluate", help="PSNR/SSIM of a generator beside bicubic (the literature's protocol)")
+    p.add_argument("--weights", required=True, help="generator.pt or public ESRGAN weights")
+    p.add_argument("--data", default="samples", help="samples, set5, set14, b100, urban100 or a folder of HR images")
+    p.add_argument("--root", default="data", help="where the benchmark sets live (data/benchmark/...)")
+    p.add_argument("--out", default="runs/evaluate", help="folder for evaluation.csv and evaluation.json")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--lpips", action="store_true", help="also LPIPS, if the lpips package is installed")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("interpolate", help="ESRGAN network interpolation of two generators")
+    p.add_argument("--psnr", required=True, help="PSNR-oriented generator (alpha = 0)")
+    p.add_argument("--gan", required=True, help="GAN generator (alpha = 1)")
+    p.add_argument("--alpha", type=float, required=True, help="0 = PSNR model, 1 = GAN model")
+    p.add_argument("--out", required=True, help="output generator.pt")
+    p.set_defaults(func=cmd_interpolate)
+
+    p = sub.add_parser("upscale", help="upscale an image of any size (tiles with overlap)")
+    p.add_argument("input", help="image file (RGB, RGBA, grayscale or 16-bit grayscale)")
+    p.add_argument("output", help="output image file (same kind as the input)")
+    p.add_argument("--weights", required=True, help="generator.pt or public ESRGAN weights")
+    p.add_argument("--tile", type=int, default=256, help="LR tile side; 0 = no tiling (default 256)")
+    p.add_argument("--tile-pad", type=int, default=24, help="LR context around each tile (default 24)")
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=cmd_upscale)
     return parser
 
 

@@ -20,28 +20,11 @@ import numpy as np
 import torch
 
 from srlib.data import imresize, sample_dataset
-from srlib.metrics import psnr, ssim
+from srlib.infer.evaluate import evaluate_generator
+from srlib.metrics import psnr
 from srlib.models.generator_file import save_generator
 from srlib.train.recipes import get_recipe, recipe_dict
 from srlib.train.trainer import Trainer
-
-
-def evaluate(model, val_set, scale: int = 4) -> dict:
-    """Per-image and mean PSNR-Y / SSIM-Y of bicubic and of ``model`` on ``val_set``."""
-    rows = []
-    model.eval()
-    with torch.no_grad():
-        for i, name in enumerate(val_set.names):
-            img_lr, img_hr = val_set[i]
-            img_sr = model(img_lr[None]).clamp(0, 1)
-            img_bic = imresize(img_lr[None].double(), scale).clamp(0, 1).float()
-            rows.append({"image": name,
-                         "bicubic_psnr": psnr(img_bic, img_hr[None]).item(),
-                         "bicubic_ssim": ssim(img_bic, img_hr[None]).item(),
-                         "model_psnr": psnr(img_sr, img_hr[None]).item(),
-                         "model_ssim": ssim(img_sr, img_hr[None]).item()})
-    mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "image"}
-    return {"per_image": rows, "mean": mean, "gain_psnr_db": mean["model_psnr"] - mean["bicubic_psnr"]}
 
 
 def comparison_figure(model, val_set, path: Path, index: int = 0, scale: int = 4) -> None:
@@ -98,7 +81,7 @@ def run_demo(minutes: float = 4.0, out: str | Path = "runs/demo", progress: bool
     trainer.fit(recipe.total_iters, max_seconds=budget, callback=step_decay, progress=progress)
     model = trainer.eval_model
     save_generator(out / "generator.pt", model, recipe_dict(recipe), recipe.name)
-    metrics = evaluate(model, val_set, recipe.scale)
+    metrics = evaluate_generator(model, val_set, recipe.scale)
     metrics.update(iterations=trainer.iteration, minutes=minutes, recipe=recipe.name)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     comparison_figure(model, val_set, out / "comparison.png")

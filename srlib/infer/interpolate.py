@@ -1,0 +1,66 @@
+"""ESRGAN network interpolation (Wang et al. 2018, Sec. 3.4).
+
+theta_interp = (1 - alpha) * theta_PSNR + alpha * theta_GAN, key by key, for two
+generators of the *same* architecture: alpha = 0 is the PSNR-oriented model,
+alpha = 1 the GAN model, and values between trade distortion for perceptual
+quality without retraining. Taught in: notebook 08.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from srlib.models.generator_file import FORMAT, save_generator
+from srlib.models.weights import to_basicsr_names
+
+
+def interpolate_state_dicts(psnr_state: dict, gan_state: dict, alpha: float) -> dict:
+    """Key-by-key (1 - alpha) * psnr + alpha * gan; refuses different architectures."""
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+    for key in list(psnr_state) + [k for k in gan_state if k not in psnr_state]:
+        if key not in psnr_state or key not in gan_state:
+            where = "the GAN weights" if key not in gan_state else "the PSNR weights"
+            raise ValueError(f"different architectures: key {key!r} is missing from {where}")
+        if psnr_state[key].shape != gan_state[key].shape:
+            raise ValueError(f"different architectures: key {key!r} has shape {tuple(psnr_state[key].shape)} "
+                             f"in the PSNR weights and {tuple(gan_state[key].shape)} in the GAN weights")
+    out = {}
+    for key, a in psnr_state.items():
+        b = gan_state[key]
+        if alpha == 0.0 or not a.is_floating_point():
+            out[key] = a.clone()
+        elif alpha == 1.0:
+            out[key] = b.clone()
+        else:
+            out[key] = torch.lerp(a, b, alpha)  # exact at 0 and 1, handled above anyway
+    return out
+
+
+def _read(path: str | Path) -> tuple[dict, dict | None]:
+    """(state_dict in BasicSR names, srlib config or None) of a generator or public weights file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such weights file")
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(payload, dict) and payload.get("format") == FORMAT:
+        return payload["state_dict"], payload["config"]
+    return to_basicsr_names(payload), None
+
+
+def interpolate_files(psnr_path, gan_path, alpha: float, out_path) -> Path:
+    """``srlib interpolate``: write the interpolated generator as ``generator.pt`` format."""
+    psnr_state, psnr_config = _read(psnr_path)
+    gan_state, gan_config = _read(gan_path)
+    if psnr_config and gan_config and psnr_config != gan_config:
+        raise ValueError(f"different architectures: {psnr_config} vs {gan_config}")
+    config = psnr_config or gan_config or {"generator": "rrdbnet", "num_feat": 64, "num_block": 23,
+                                          "num_grow_ch": 32, "scale": 4}
+    state = interpolate_state_dicts(psnr_state, gan_state, alpha)
+    from srlib.models.generator_file import build_generator
+
+    model = build_generator(config)
+    model.load_state_dict(state)
+    return save_generator(out_path, model, config, recipe=f"interpolated alpha={alpha}")
