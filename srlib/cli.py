@@ -144,6 +144,17 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade students' exercise notebooks into a CSV (and markdown feedback)."""
+    from srlib.grading import EXERCISES, grade
+
+    if args.exercise and args.exercise not in EXERCISES:
+        raise ValueError(f"unknown exercise {args.exercise!r}; choose from {', '.join(EXERCISES)}")
+    rows = grade(args.submissions, args.out, args.feedback, args.timeout, args.exercise)
+    print(f"graded {len(rows)} submission(s); wrote {args.out}" + (f" and {args.feedback}/" if args.feedback else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="srlib", description="GAN super-resolution course (SRGAN to ESRGAN).")
     parser.add_argument("--version", action="version", version=f"srlib {__version__}")
@@ -204,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tile-pad", type=int, default=24, help="LR context around each tile (default 24)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_upscale)
+
+    p = sub.add_parser("grade", help="grade exercise notebooks (files or one folder per student)")
+    p.add_argument("submissions", nargs="+", help="notebooks, or folders of them (submissions/student01/...)")
+    p.add_argument("--out", default="grades.csv", help="CSV with one row per student and exercise")
+    p.add_argument("--feedback", default=None, help="folder for one markdown feedback file per student")
+    p.add_argument("--timeout", type=float, default=120, help="seconds per notebook and task (default 120)")
+    p.add_argument("--exercise", default=None, help="only accept this exercise (e.g. ex02_rrdb)")
+    p.set_defaults(func=cmd_grade)
     return parser
 
 

@@ -82,6 +82,8 @@ def py_text(nb) -> str:
 
 def write_pair(nb, ipynb: Path) -> None:
     nb = clean_metadata(nb)
+    if ipynb.parent.name in ("solutions", "exercises"):
+        nb.metadata["srlib"] = {"exercise": ipynb.stem}  # how `srlib grade` recognises a submission
     nbformat.write(nb, ipynb)
     ipynb.with_suffix(".py").write_text(py_text(nbformat.read(ipynb, as_version=4)))
 
