@@ -1,6 +1,5 @@
 """Datasets, crops, augmentation, folders, odd images, DIV2K helpers."""
 
-import warnings
 import zipfile
 
 import numpy as np

@@ -13,7 +13,6 @@ import csv
 import os
 import time
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +199,3 @@ def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = No
         dist.destroy_process_group()
     return path
 
-
-def with_overrides(recipe: Recipe, **overrides) -> Recipe:
-    return replace(recipe, **{k: v for k, v in overrides.items() if v is not None})
