@@ -60,7 +60,7 @@ def test_evaluate_matches_srlib_metrics(tmp_path, capsys):
 
 def test_cli_errors(tmp_path, capsys):
     assert main(["evaluate", "--weights", str(tmp_path / "none.pt")]) == 2
-    assert "no such generator file" in capsys.readouterr().err
+    assert "no such weights file (a generator.pt" in capsys.readouterr().err
     (tmp_path / "x.png").write_bytes(b"not a model")
     assert main(["evaluate", "--weights", str(tmp_path / "x.png")]) == 2
     assert "not a readable" in capsys.readouterr().err

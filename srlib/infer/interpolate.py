@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from srlib.models.generator_file import FORMAT, save_generator
-from srlib.models.weights import to_basicsr_names
+from srlib.models.weights import read_weights_file, to_basicsr_names
 
 
 def interpolate_state_dicts(psnr_state: dict, gan_state: dict, alpha: float) -> dict:
@@ -41,10 +41,7 @@ def interpolate_state_dicts(psnr_state: dict, gan_state: dict, alpha: float) -> 
 
 def _read(path: str | Path) -> tuple[dict, dict | None]:
     """(state_dict in BasicSR names, srlib config or None) of a generator or public weights file."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such weights file")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload = read_weights_file(path)
     if isinstance(payload, dict) and payload.get("format") == FORMAT:
         return payload["state_dict"], payload["config"]
     return to_basicsr_names(payload), None

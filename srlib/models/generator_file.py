@@ -22,7 +22,7 @@ from torch import nn
 from srlib.models.espcn import ResidualESPCN
 from srlib.models.rrdb import RRDBNet
 from srlib.models.srresnet import MSRResNet, SRResNet
-from srlib.models.weights import check_state_dict, load_esrgan_weights
+from srlib.models.weights import check_state_dict, load_esrgan_weights, read_weights_file
 
 FORMAT = "srlib-generator-1"
 
@@ -57,14 +57,8 @@ def save_generator(path: str | Path, model: nn.Module, config: dict, recipe: str
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
     """Rebuild and load a generator from ``generator.pt`` or a public ESRGAN weights file."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such generator file (train one with `srlib train` "
-                                "or `srlib demo`)")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ValueError(f"{path}: not a readable PyTorch weights file ({exc.__class__.__name__})") from exc
+    payload = read_weights_file(path, " (a generator.pt from `srlib train` or `srlib demo`, or public "
+                                      "ESRGAN weights)")
     if isinstance(payload, dict) and payload.get("format") == FORMAT:
         model = build_generator(payload["config"])
         check_state_dict(model, payload["state_dict"], source=str(path))

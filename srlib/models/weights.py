@@ -91,17 +91,22 @@ def check_state_dict(model: nn.Module, state: dict, source: str = "weights") -> 
                            "(num_feat, num_block, num_grow_ch, scale).")
 
 
-def load_esrgan_weights(model: nn.Module, path: str | Path) -> nn.Module:
-    """Load public ESRGAN/BasicSR weights (any of the three namings) into ``model``, strictly."""
+def read_weights_file(path: str | Path, missing_hint: str = ""):
+    """``torch.load(path, weights_only=True)`` on the CPU, with errors that name the file."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such weights file; on Colab run "
-                                "srlib.models.download_esrgan_weights()")
+        raise FileNotFoundError(f"{path}: no such weights file{missing_hint}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
+        first_line = (str(exc).splitlines() or [""])[0]
         raise ValueError(f"{path}: not a readable PyTorch weights file ({exc.__class__.__name__}: "
-                         f"{str(exc).splitlines()[0]})") from exc
+                         f"{first_line})") from exc
+
+
+def load_esrgan_weights(model: nn.Module, path: str | Path) -> nn.Module:
+    """Load public ESRGAN/BasicSR weights (any of the three namings) into ``model``, strictly."""
+    state = read_weights_file(path, "; on Colab run srlib.models.download_esrgan_weights()")
     if not isinstance(state, dict):
         raise ValueError(f"{path}: expected a state dict, got {type(state).__name__}")
     state = to_basicsr_names(state)
