@@ -31,6 +31,8 @@ if "google.colab" in sys.modules:
 # Goes with notebook **01 · Data preparation**. Fill in the code where it says
 # `# YOUR CODE HERE`, then run the check cell after each task: it tells you what is
 # still wrong. The same checks grade your notebook.
+# The grader runs the same checks on fresh random inputs, in a separate process; a task that
+# hands in or wraps `srlib`'s own implementation scores 0.
 #
 # | task | points |
 # | --- | --- |

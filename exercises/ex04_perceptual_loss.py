@@ -31,6 +31,8 @@ if "google.colab" in sys.modules:
 # Goes with notebook **04 · The VGG perceptual loss**. Fill in the code where it says
 # `# YOUR CODE HERE` and run the check after each task. The checks build VGG19 with
 # random weights, so they need no download.
+# The grader runs the same checks on fresh random inputs, in a separate process; a task that
+# hands in or wraps `srlib`'s own implementation scores 0.
 #
 # | task | points |
 # | --- | --- |

@@ -30,6 +30,8 @@ if "google.colab" in sys.modules:
 #
 # Goes with notebook **03 · Pixel shuffle versus upsampling**. Fill in the code where it
 # says `# YOUR CODE HERE` and run the check after each task.
+# The grader runs the same checks on fresh random inputs, in a separate process; a task that
+# hands in or wraps `srlib`'s own implementation scores 0.
 #
 # | task | points |
 # | --- | --- |

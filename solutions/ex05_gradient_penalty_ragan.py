@@ -30,6 +30,8 @@ if "google.colab" in sys.modules:
 #
 # Goes with notebook **05 · BCE versus WGAN-GP versus RaGAN**. Fill in the code where it
 # says `# YOUR CODE HERE` and run the check after each task.
+# The grader runs the same checks on fresh random inputs, in a separate process; a task that
+# hands in or wraps `srlib`'s own implementation scores 0.
 #
 # | task | points |
 # | --- | --- |
@@ -52,7 +54,8 @@ profile, device = setup(seed=0)
 # $$\lambda\ \mathbb{E}\big[(\lVert \nabla_{\hat x} C(\hat x) \rVert_2 - 1)^2\big],\qquad
 # \hat x = \epsilon\, x_r + (1 - \epsilon)\, x_f,\quad \epsilon \sim U[0, 1]$$
 #
-# - draw **one** $\epsilon$ per sample (shape `(N, 1, 1, 1)`);
+# - draw **one** $\epsilon$ per sample (shape `(N, 1, 1, 1)`), on the device and in the dtype of
+#   `real` (`device=real.device`), so the same code runs on a GPU;
 # - take the gradient of the critic's scores with `torch.autograd.grad(..., create_graph=True)`
 #   so the penalty can be back-propagated into the critic;
 # - the norm is **per sample**, over all of (C, H, W); then average over the batch.
@@ -62,7 +65,7 @@ profile, device = setup(seed=0)
 # %%
 def gradient_penalty(critic, real, fake, weight=10.0):
     ### BEGIN SOLUTION
-    eps = torch.rand(real.shape[0], *([1] * (real.ndim - 1)), dtype=real.dtype)
+    eps = torch.rand(real.shape[0], *([1] * (real.ndim - 1)), device=real.device, dtype=real.dtype)
     xhat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     scores = critic(xhat).reshape(-1)
     (grads,) = torch.autograd.grad(scores.sum(), xhat, create_graph=True)
@@ -103,7 +106,10 @@ check("ragan_discriminator_loss", ragan_discriminator_loss)
 #
 # $$\mathcal{L}_G = -\mathbb{E}[\log(1 - D_{Ra}(x_r, x_f))] - \mathbb{E}[\log D_{Ra}(x_f, x_r)]$$
 #
-# Both terms: the generator also learns from the real images' logits, so do not detach them.
+# Both terms: the fakes appear in both (directly in the second, through $\mathbb{E}[C(x_f)]$ in the
+# first), so the generator learns from the real images' logits too. Whether `real_logits` arrive
+# detached (as in the course's trainer and BasicSR) changes nothing for the generator: the check
+# accepts both.
 
 # %%
 def ragan_generator_loss(real_logits, fake_logits):

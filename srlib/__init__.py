@@ -8,7 +8,9 @@ import, one concept per module:
 - ``srlib.metrics``  PSNR / SSIM under the literature's protocol
 - ``srlib.models``   SRResNet, RRDBNet, upsamplers, discriminators, weight loading
 - ``srlib.losses``   VGG19 perceptual loss; BCE, WGAN-GP and RaGAN losses
-- ``srlib.checks``   the exercises' in-notebook checks
+- ``srlib.exercises`` the exercises' tasks, points, probes and judges
+- ``srlib.checks``   the in-notebook ``check("rrdb", RRDB)``
+- ``srlib.grading``  ``srlib grade``: student code in limited processes, verdicts outside them
 """
 
 __version__ = "0.1.0"

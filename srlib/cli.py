@@ -146,11 +146,15 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade students' exercise notebooks into a CSV (and markdown feedback)."""
-    from srlib.grading import EXERCISES, grade
+    from srlib.grading import EXERCISES, Limits, grade
 
     if args.exercise and args.exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {args.exercise!r}; choose from {', '.join(EXERCISES)}")
-    rows = grade(args.submissions, args.out, args.feedback, args.timeout, args.exercise)
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {args.timeout:g}")
+    limits = Limits(memory_mb=args.memory, cpu_seconds=args.cpu_seconds or int(args.timeout) + 30,
+                    allow_processes=args.allow_processes)
+    rows = grade(args.submissions, args.out, args.feedback, args.timeout, args.exercise, limits=limits)
     print(f"graded {len(rows)} submission(s); wrote {args.out}" + (f" and {args.feedback}/" if args.feedback else ""))
     return 0
 
@@ -222,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feedback", default=None, help="folder for one markdown feedback file per student")
     p.add_argument("--timeout", type=float, default=120, help="seconds per notebook and task (default 120)")
     p.add_argument("--exercise", default=None, help="only accept this exercise (e.g. ex02_rrdb)")
+    p.add_argument("--memory", type=int, default=4096,
+                   help="MB each task's process may allocate beyond PyTorch itself (default 4096)")
+    p.add_argument("--cpu-seconds", type=int, default=None,
+                   help="CPU seconds per task's process (default: --timeout + 30)")
+    p.add_argument("--allow-processes", action="store_true",
+                   help="let student code start processes (refused by default: no fork bombs)")
     p.set_defaults(func=cmd_grade)
     return parser
 

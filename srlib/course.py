@@ -118,34 +118,36 @@ class Lesson:
     stem: str  # file name without extension
     title: str
     summary: str
-    exercise: str | None  # stem of the exercise notebook, if any
+
+    @property
+    def exercise(self) -> str | None:
+        """Stem of the exercise notebook that goes with this lesson (from ``srlib.exercises``), if any."""
+        from srlib.exercises import for_lesson
+
+        found = for_lesson(self.number)
+        return found.name if found else None
 
 
 # The course map: the README table, notebook 00 and `srlib course` read it.
 LESSONS: list[Lesson] = [
     Lesson("00", "00_welcome", "Welcome and set-up",
-           "course map, environment check, a first look at 4x super-resolution", None),
+           "course map, environment check, a first look at 4x super-resolution"),
     Lesson("01", "01_data_preparation", "Data preparation",
-           "MATLAB bicubic degradation, DIV2K, patches, augmentation, the evaluation protocol",
-           "ex01_paired_crop_augment"),
+           "MATLAB bicubic degradation, DIV2K, patches, augmentation, the evaluation protocol"),
     Lesson("02", "02_residual_and_rrdb_blocks", "Residual and RRDB blocks",
-           "residual learning, removing BatchNorm, dense blocks, residual scaling",
-           "ex02_rrdb"),
+           "residual learning, removing BatchNorm, dense blocks, residual scaling"),
     Lesson("03", "03_pixel_shuffle_vs_upsampling", "Pixel shuffle versus upsampling",
-           "sub-pixel convolution, nearest+conv, transposed conv, checkerboard artefacts",
-           "ex03_pixel_shuffle"),
+           "sub-pixel convolution, nearest+conv, transposed conv, checkerboard artefacts"),
     Lesson("04", "04_vgg_perceptual_loss", "The VGG perceptual loss",
-           "why MSE blurs, VGG19 features before and after activation",
-           "ex04_perceptual_loss"),
+           "why MSE blurs, VGG19 features before and after activation"),
     Lesson("05", "05_bce_wgangp_ragan", "BCE versus WGAN-GP versus RaGAN",
-           "three adversarial losses compared on a toy, the gradient penalty, no BN in a critic",
-           "ex05_gradient_penalty_ragan"),
+           "three adversarial losses compared on a toy, the gradient penalty, no BN in a critic"),
     Lesson("06", "06_psnr_pretraining", "PSNR-oriented pre-training",
-           "L1 versus MSE, training curves, beating bicubic", None),
+           "L1 versus MSE, training curves, beating bicubic"),
     Lesson("07", "07_full_gpu_training", "Full GPU training of SRGAN and ESRGAN",
-           "DIV2K, AMP, checkpoints that survive disconnects, torchrun", None),
+           "DIV2K, AMP, checkpoints that survive disconnects, torchrun"),
     Lesson("08", "08_evaluation_and_interpolation", "Evaluation and network interpolation",
-           "the protocol in practice, the perception-distortion dial", None),
+           "the protocol in practice, the perception-distortion dial"),
 ]
 
 

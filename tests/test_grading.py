@@ -1,17 +1,21 @@
-"""The grader on the real exercise notebooks: full marks, zero, planted mistakes, hostile notebooks."""
+"""The grader on the real exercise notebooks: full marks, zero, planted mistakes, a hostile class."""
 
 import csv
 import re
 import shutil
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
 
 from helpers import ROOT
 from srlib.cli import main
-from srlib.grading import EXERCISES, grade
+from srlib.grading import EXERCISES, Limits, grade
+from srlib.grading.source import cells_for, library_references
 
-SOLUTIONS = ROOT / "solutions"
+SOLUTIONS, EXERCISE_NBS = ROOT / "solutions", ROOT / "exercises"
 
 
 def plant(tmp_path, exercise, old, new, student="student01", count=1):
@@ -29,18 +33,34 @@ def plant(tmp_path, exercise, old, new, student="student01", count=1):
     return path
 
 
+def with_cell(folder, exercise, source, student, after=None, base=EXERCISE_NBS):
+    """A copy of an (untouched) exercise notebook with one extra code cell.
+
+    The cell goes before the first task's definition, or right after the cell that defines ``after``.
+    """
+    nb = nbformat.read(base / f"{exercise}.ipynb", as_version=4)
+    objs = [t.obj for t in EXERCISES[exercise].tasks]
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    defining = [i for i in code if any(f"def {o}(" in nb.cells[i].source or f"class {o}(" in nb.cells[i].source
+                                       for o in ([after] if after else objs))]
+    at = defining[-1] + 1 if after else defining[0]
+    nb.cells.insert(at, nbformat.v4.new_code_cell(source))
+    (folder / student).mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / student / f"{exercise}.ipynb")
+
+
 def task_points(rows):
     return {name: res["points"] for name, res in rows[0]["tasks"].items()}
 
 
 def test_points_match_the_notebook_tables():
-    for exercise, tasks in EXERCISES.items():
-        text = (SOLUTIONS / f"{exercise}.py").read_text()
-        assert sorted(re.findall(r"\| (\d+) \|", text), key=int) == sorted(str(t.points) for t in tasks), exercise
+    for name, exercise in EXERCISES.items():
+        text = (SOLUTIONS / f"{name}.py").read_text()
+        assert sorted(re.findall(r"\| (\d+) \|", text), key=int) == sorted(str(t.points) for t in exercise.tasks), name
 
 
 def test_solutions_score_full_marks_and_exercises_zero(tmp_path):
-    notebooks = [str(SOLUTIONS / f"{e}.ipynb") for e in EXERCISES] + [str(ROOT / "exercises" / f"{e}.ipynb") for e in EXERCISES]
+    notebooks = [str(SOLUTIONS / f"{e}.ipynb") for e in EXERCISES] + [str(EXERCISE_NBS / f"{e}.ipynb") for e in EXERCISES]
     rows = grade(notebooks, tmp_path / "grades.csv", timeout=120, progress=False)
     solutions, exercises = rows[:5], rows[5:]
     assert all(r["total"] == r["max"] > 0 for r in solutions), [(r["exercise"], r["total"], r["tasks"]) for r in solutions]
@@ -51,6 +71,7 @@ def test_solutions_score_full_marks_and_exercises_zero(tmp_path):
 @pytest.mark.parametrize("exercise,old,new,task,message", [
     ("ex02_rrdb", "self.rdb2 = ResidualDenseBlock(num_feat, num_grow_ch)\n        self.rdb3 = ResidualDenseBlock(num_feat, num_grow_ch)",
      "self.rdb2 = self.rdb1\n        self.rdb3 = self.rdb1", "rrdb", "share weights"),
+    ("ex02_rrdb", "self.lrelu = nn.LeakyReLU(0.2)", "self.lrelu = nn.LeakyReLU()", "rdb", "slope is 0.01"),
     ("ex03_pixel_shuffle", "int(math.log2(scale))", "int(math.log(scale))", "num_upsample_stages", "natural log"),
     ("ex02_rrdb", "return x + 0.2 * self.rdb3(self.rdb2(self.rdb1(x)))",
      "return x * 0.2 * self.rdb3(self.rdb2(self.rdb1(x)))", "rrdb", "product"),
@@ -58,12 +79,13 @@ def test_solutions_score_full_marks_and_exercises_zero(tmp_path):
      "- (1 - F.logsigmoid(fake_rel)).mean())", "ragan_discriminator_loss", "1 - log"),
     ("ex05_gradient_penalty_ragan", "norms = grads.flatten(1).norm(2, dim=1)", "norms = grads.norm(2)",
      "gradient_penalty", "over the batch, not per sample"),
+    ("ex05_gradient_penalty_ragan", "create_graph=True", "retain_graph=True", "gradient_penalty", "create_graph=True"),
 ])
 def test_planted_mistakes_cost_exactly_their_task(tmp_path, exercise, old, new, task, message):
     path = plant(tmp_path, exercise, old, new)
     rows = grade([str(path)], tmp_path / "grades.csv", timeout=120, progress=False)
     points = task_points(rows)
-    full = {t.check: t.points for t in EXERCISES[exercise]}
+    full = {t.name: t.points for t in EXERCISES[exercise].tasks}
     assert points == {**full, task: 0}, rows[0]["tasks"]
     assert message in " ".join(rows[0]["tasks"][task]["messages"])
 
@@ -118,3 +140,168 @@ def test_bad_inputs_get_a_row_each(tmp_path):
     assert "not a readable notebook" in messages[2] and "file name says ex02_rrdb" in messages[3]
     assert all(r["total"] == 0 for r in rows)
     assert main(["grade", str(wrong), "--exercise", "ex09"]) == 2
+    assert main(["grade", str(wrong), "--memory", "10"]) == 2  # too little to run PyTorch: a clear error
+
+
+def test_syntax_error_and_missing_object_each_get_a_message(tmp_path):
+    path = plant(tmp_path, "ex03_pixel_shuffle", "def num_upsample_stages(scale):", "def stages(scale) oops:")
+    rows = grade([str(path)], tmp_path / "grades.csv", progress=False)
+    assert task_points(rows) == {"pixel_shuffle": 3, "num_upsample_stages": 0}
+    assert "not defined anywhere" in str(rows[0]["tasks"]["num_upsample_stages"]["messages"])
+
+
+# ------------------------------------------------------------------ the grader's own reading
+def test_source_scan_finds_the_library_and_nothing_else():
+    lib = ("srlib.models.rrdb",)
+    flagged = ["from srlib.models import RRDB", "import srlib.models as m", "import srlib\nR = srlib.models.RRDB",
+               "from srlib import models", "import importlib\nimportlib.import_module('srlib.models.rrdb')"]
+    fine = ["from srlib.checks import check\nfrom srlib.course import setup", "import srlib",
+            "from srlib.models import count_parameters", "x = 'srlib is a library'"]
+    assert all(library_references([src], lib) for src in flagged)
+    assert not any(library_references([src], lib) for src in fine)
+    assert cells_for(["x = 1", "def f(): pass", "f()"], "f") == ["x = 1", "def f(): pass"]
+
+
+def test_limits_forbid_processes_but_not_threads():
+    script = ("import os, subprocess, threading, torch\n"
+              "from srlib.grading.limits import Limits, apply\n"
+              "print('not applied:', apply(Limits(memory_mb=512)))\n"
+              "t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()\n"
+              "print((torch.ones(64, 64) @ torch.ones(64, 64)).sum().item())\n"
+              "for start in (os.fork, lambda: subprocess.run(['true'])):\n"
+              "    try:\n        start(); print('started a process')\n"
+              "    except OSError as exc:\n        print('refused:', exc.errno)\n"
+              "try:\n    b = bytearray(2 * 2**30)\nexcept MemoryError:\n    print('memory refused')\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
+    assert "not applied: []" in out and "thread ran" in out and "262144.0" in out
+    assert out.count("refused: 1") == 2 and "started a process" not in out and "memory refused" in out
+
+
+# ------------------------------------------------------------------ a hostile class
+CHEATS = {  # student: (exercise, extra cell, cell goes after this object's definition)
+    "patch_checks": ("ex03_pixel_shuffle", (
+        "import srlib.checks as checks, srlib.exercises as E, srlib.exercises.core as core\n"
+        "for ex in E.EXERCISES.values():\n"
+        "    for t in ex.tasks:\n"
+        "        object.__setattr__(t, 'steps', ())\n"
+        "core.judge = lambda task, obs, seed: core.Report(task.name)\n"
+        "checks.run_check = lambda task, obj, seed=0: core.Report(task)"), None),
+    "report_ok": ("ex03_pixel_shuffle", (
+        "from srlib.exercises.core import Report\n"
+        "Report.ok = property(lambda self: True)\nReport.failed = property(lambda self: [])"), None),
+    "gc_result_file": ("ex03_pixel_shuffle", (
+        "import gc, io, json, os\n"
+        "from srlib.exercises.observations import pack\n"
+        "job = next(o for o in gc.get_objects() if isinstance(o, dict) and 'nonce' in o and 'out' in o)\n"
+        "for f in gc.get_objects():\n"
+        "    if isinstance(f, io.BufferedWriter) and 'srlib-grade' in str(getattr(f, 'name', '')):\n"
+        "        f.write(pack({'exercise': 'ex03_pixel_shuffle', 'task': job['task'], 'nonce': job['nonce'],\n"
+        "                      'points': 198, 'max': 198, 'total': 198, 'observations': {\n"
+        "                          'identity': {'modules': [], 'name': 'x'}, 'values': [None], 'errors': [''],\n"
+        "                          'srlib_files': [], 'builtins': []}}))\n"
+        "        f.flush()\n"
+        "open(job['out'] + '.json', 'w').write(json.dumps({'points': 198}))\n"
+        "os._exit(0)"), None),
+    "library_classes": ("ex02_rrdb", (
+        "import srlib.models\nResidualDenseBlock = srlib.models.ResidualDenseBlock\nRRDB = srlib.models.RRDB"),
+        "RRDB"),
+    "hidden_library": ("ex02_rrdb", (
+        "m = __import__('srl' + 'ib.mod' + 'els', fromlist=['x'])\n"
+        "class ResidualDenseBlock(m.ResidualDenseBlock):\n    pass\n"
+        "class RRDB(m.RRDB):\n    pass"), "RRDB"),
+    "frame_walk": ("ex02_rrdb", (
+        "import sys\n"
+        "f = sys._getframe()\n"
+        "while f is not None:\n"
+        "    for scope in (f.f_locals, f.f_globals):\n"
+        "        if isinstance(scope.get('job'), dict):\n"
+        "            scope['job']['seed'] = 0\n"
+        "            scope['job']['task'] = 'num_upsample_stages'\n"
+        "        if hasattr(scope.get('task'), 'steps'):\n"
+        "            object.__setattr__(scope['task'], 'steps', ())\n"
+        "    f = f.f_back"), None),
+    "patched_comparisons": ("ex02_rrdb", (
+        "import numpy as np, torch\n"
+        "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
+        "np.array_equal = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n"
+        "torch.Tensor.__eq__ = lambda *a: True\n"
+        "class ResidualDenseBlock(torch.nn.Module):\n"
+        "    def __init__(self, *a):\n        super().__init__()\n"
+        "    def forward(self, x):\n        return x\n"
+        "RRDB = ResidualDenseBlock"), "RRDB"),
+    "patched_builtins": ("ex05_gradient_penalty_ragan", (
+        "import builtins\n"
+        "builtins.float = lambda *a: 2.5\nbuiltins.isinstance = lambda *a: True\n"
+        "def gradient_penalty(*a, **k):\n    return 2.5\n"
+        "def ragan_discriminator_loss(*a):\n    return 0.0\n"
+        "def ragan_generator_loss(*a):\n    return 0.0"), "ragan_generator_loss"),
+    "exit_in_cell": ("ex03_pixel_shuffle", "import sys\nsys.exit(0)", None),
+    "exit_in_task": ("ex03_pixel_shuffle", (
+        "import os\n"
+        "def pixel_shuffle(x, r):\n    os._exit(0)\n"
+        "def num_upsample_stages(scale):\n    raise SystemExit(0)"), "num_upsample_stages"),
+    "exit_handler": ("ex03_pixel_shuffle", (
+        "import atexit, gc, io\n"
+        "from srlib.exercises.observations import pack\n"
+        "def forge():\n"
+        "    for f in gc.get_objects():\n"
+        "        if isinstance(f, io.BufferedWriter) and 'srlib-grade' in str(getattr(f, 'name', '')):\n"
+        "            f.seek(0)\n            f.write(b'{\"points\": 4}')\n"
+        "atexit.register(forge)"), None),
+    "memory_bomb": ("ex03_pixel_shuffle", (
+        "hoard = []\nwhile True:\n    hoard.append(bytearray(2**26))"), None),
+    "fork_bomb": ("ex03_pixel_shuffle", "import os\nwhile True:\n    os.fork()", None),
+}
+
+
+def honest_ex02(folder):
+    """A correct ex02 written differently from the solution (ModuleList, a loop, F.leaky_relu)."""
+    rdb = ("class ResidualDenseBlock(nn.Module):\n"
+           "    def __init__(self, num_feat=64, num_grow_ch=32):\n"
+           "        super().__init__()\n"
+           "        self.convs = nn.ModuleList(nn.Conv2d(num_feat + k * num_grow_ch,\n"
+           "                                             num_grow_ch if k < 4 else num_feat, 3, 1, 1) for k in range(5))\n"
+           "    def forward(self, x):\n"
+           "        feats = [x]\n"
+           "        for conv in self.convs[:4]:\n"
+           "            feats.append(torch.nn.functional.leaky_relu(conv(torch.cat(feats, 1)), 0.2))\n"
+           "        return x + 0.2 * self.convs[4](torch.cat(feats, 1))\n")
+    rrdb = ("class RRDB(nn.Module):\n"
+            "    def __init__(self, num_feat=64, num_grow_ch=32):\n"
+            "        super().__init__()\n"
+            "        self.body = nn.Sequential(*[ResidualDenseBlock(num_feat, num_grow_ch) for _ in range(3)])\n"
+            "    def forward(self, x):\n"
+            "        return self.body(x) * 0.2 + x\n")
+    nb = nbformat.read(EXERCISE_NBS / "ex02_rrdb.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "class ResidualDenseBlock(" in cell.source:
+            cell.source = rdb
+        elif cell.cell_type == "code" and "class RRDB(" in cell.source:
+            cell.source = rrdb
+    (folder / "bob").mkdir(parents=True)
+    nbformat.write(nb, folder / "bob" / "ex02_rrdb.ipynb")
+
+
+def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_path):
+    folder = tmp_path / "class"
+    for student, (exercise, source, after) in CHEATS.items():
+        with_cell(folder, exercise, source, student, after=after)
+    (folder / "alice").mkdir(parents=True)
+    for name in ("ex02_rrdb", "ex05_gradient_penalty_ragan"):
+        shutil.copy(SOLUTIONS / f"{name}.ipynb", folder / "alice")
+    honest_ex02(folder)
+    start = time.monotonic()
+    rows = grade([str(folder)], tmp_path / "grades.csv", timeout=30, progress=False,
+                 limits=Limits(memory_mb=1024, cpu_seconds=60))
+    elapsed = time.monotonic() - start
+    scores = {(r["student"], r["exercise"]): (r["total"], r["max"]) for r in rows}
+    cheaters = {s: scores[(s, ex)] for s, (ex, _, _) in CHEATS.items()}
+    assert all(total == 0 and top > 0 for total, top in cheaters.values()), cheaters
+    assert scores[("alice", "ex02_rrdb")] == (6, 6) and scores[("alice", "ex05_gradient_penalty_ragan")] == (7, 7)
+    assert scores[("bob", "ex02_rrdb")] == (6, 6), [r["tasks"] for r in rows if r["student"] == "bob"]
+    by_student = {r["student"]: " ".join(str(t["messages"]) for t in r["tasks"].values()) for r in rows}
+    assert "course library's own" in by_student["library_classes"]
+    assert "ran out of memory" in by_student["memory_bomb"]
+    assert "Operation not permitted" in by_student["fork_bomb"]
+    # 13 cheaters and 3 honest notebooks, 33 tasks: each bounded by its time limit plus start-up
+    assert elapsed < 33 * (30 + 60) / 2, elapsed

@@ -1,24 +1,26 @@
-"""Grade one task of one notebook, in a fresh process (the grader starts one per task).
+"""The student process: run a notebook's code and one task's probe, report plain data.
 
-    python -m srlib.grading.worker NOTEBOOK EXERCISE TASK_INDEX RESULT_FILE TIMEOUT
+    python -m srlib.grading.worker < job.json
 
-Runs the notebook's code cells in order up to the cell that defines the task's
-object (later cells cannot affect this task), each under a deadline, then runs
-the task's check from ``srlib.checks`` and writes the result as JSON to
-RESULT_FILE. The check function is bound before any student code runs, and
-the score is read only from RESULT_FILE (in a private folder of the grader),
-so printing a score or writing files earns nothing.
+The grader starts one per task and sends the job on stdin: the code cells
+to run (those up to the task's definition, already chosen by the grader),
+the task, a per-run nonce, the seed of the probe's inputs, the time limit,
+the resource limits and the file to write. This process decides nothing: it
+writes observations (``srlib.exercises.observations``, never a score), and
+the grader judges them in its own process. Everything the student's code
+could change here can at worst spoil this task's observations.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import signal
 import sys
 import tempfile
 import time
+
+MAX_MESSAGES, MAX_MESSAGE_CHARS = 20, 300
 
 
 class Deadline(BaseException):
@@ -29,81 +31,100 @@ def _on_alarm(signum, frame):
     raise Deadline()
 
 
-def defined_names(source: str) -> set[str]:
-    """Top-level functions, classes and assigned names in a cell."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    return names
+class LibraryBlocker:
+    """A meta-path finder that refuses to import the task's library (``srlib.models`` for RRDB).
+
+    The task's own implementation then cannot be imported, wrapped or used to
+    forge observations by ordinary means; the grader also scans the
+    notebook's source for it, and the judge flags library objects handed in.
+    """
+
+    def __init__(self, modules: tuple[str, ...]):
+        self.blocked = set(modules) | {m.rsplit(".", 1)[0] for m in modules}  # the modules and their packages
+
+    def _hit(self, name: str) -> bool:
+        return any(name == b or name.startswith(b + ".") for b in self.blocked)
+
+    def find_spec(self, name, path=None, target=None):
+        if self._hit(name):
+            raise ImportError(f"{name} holds the course library's own implementation of this task; "
+                              "the grader does not let a task import it")
+        return None
+
+    def install(self) -> None:
+        for name in [n for n in sys.modules if self._hit(n)]:
+            del sys.modules[name]
+        sys.meta_path.insert(0, self)
 
 
-def strip_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+def run_cells(cells: list[str], timeout: float, namespace: dict) -> list[str]:
+    """Execute ``cells`` in ``namespace``, each under what is left of ``timeout``; messages for failures."""
+    from srlib.grading.source import is_check_cell, strip_magics
 
-
-def main(argv: list[str]) -> int:
-    notebook, exercise, task_index, result_file, timeout = argv[0], argv[1], int(argv[2]), argv[3], float(argv[4])
-    import nbformat
-
-    from srlib.checks import run_check  # bound before any student code runs
-    from srlib.grading.exercises import EXERCISES
-
-    task = EXERCISES[exercise][task_index]
-    write = open(result_file, "w")  # opened before student code; the path is never shown to it
-    cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
-    result = {"task": task.check, "points": 0, "max": task.points, "messages": []}
-    last = max((i for i, src in enumerate(cells) if task.obj in defined_names(src)), default=None)
-    if last is None:
-        result["messages"].append(f"`{task.obj}` is not defined anywhere in the notebook")
-        json.dump(result, write)
-        return 0
-    os.chdir(tempfile.mkdtemp(prefix="grading-"))  # student files land in a scratch folder
-    namespace = {"__name__": "__main__"}
-    signal.signal(signal.SIGALRM, _on_alarm)
-    start = time.monotonic()
-    for i, source in enumerate(cells[: last + 1]):
-        if "check(" in source and not defined_names(source):
-            continue  # the notebook's own check cells: the grader runs the check itself
+    messages, start = [], time.monotonic()
+    for i, source in enumerate(cells):
+        if is_check_cell(source):
+            continue  # the notebook's own check cells: the grader judges the task itself
         remaining = timeout - (time.monotonic() - start)
         if remaining <= 0:
-            result["messages"].append(f"time limit of {timeout:g} s reached before code cell {i + 1}")
+            messages.append(f"time limit of {timeout:g} s reached before code cell {i + 1}")
             break
         signal.setitimer(signal.ITIMER_REAL, remaining)
         try:
             exec(compile(strip_magics(source), f"<code cell {i + 1}>", "exec"), namespace)
         except Deadline:
-            result["messages"].append(f"code cell {i + 1} was stopped at the time limit ({timeout:g} s)")
+            messages.append(f"code cell {i + 1} was stopped at the time limit ({timeout:g} s)")
         except SyntaxError as exc:
-            result["messages"].append(f"code cell {i + 1} has a syntax error: {exc.msg} (line {exc.lineno})")
+            messages.append(f"code cell {i + 1} has a syntax error: {exc.msg} (line {exc.lineno})")
+        except MemoryError:
+            messages.append(f"code cell {i + 1} ran out of memory (the grader's per-task memory limit)")
         except BaseException as exc:  # noqa: BLE001 - a student's exception is a message, not a crash
-            result["messages"].append(f"code cell {i + 1} raised {exc.__class__.__name__}: {exc}")
+            messages.append(f"code cell {i + 1} raised {exc.__class__.__name__}: {exc}")
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+    return messages
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    out = open(job["out"], "wb")  # opened before any student code runs
+    import numpy  # noqa: F401 - the libraries load before the memory limit is set
+    import torch  # noqa: F401
+
+    from srlib.exercises import find_task
+    from srlib.exercises.core import observe
+    from srlib.exercises.observations import pack
+    from srlib.grading.limits import Limits, apply
+
+    exercise, task = find_task(job["task"])
+    LibraryBlocker(task.library).install()
+    not_applied = apply(Limits(**job["limits"]))
+    os.chdir(tempfile.mkdtemp(prefix="srlib-grade-"))  # student files land in a scratch folder
+    signal.signal(signal.SIGALRM, _on_alarm)
+    start = time.monotonic()
+    namespace = {"__name__": "__main__"}
+    messages = run_cells(job["cells"], job["timeout"], namespace)
+    observations = None
     obj = namespace.get(task.obj)
     if obj is None:
-        result["messages"].append(f"`{task.obj}` is not defined (did its cell raise an error?)")
+        messages.append(f"`{task.obj}` is not defined (did its cell raise an error?)")
     else:
-        signal.setitimer(signal.ITIMER_REAL, max(timeout - (time.monotonic() - start), 5.0))
+        signal.setitimer(signal.ITIMER_REAL, max(job["timeout"] - (time.monotonic() - start), 5.0))
         try:
-            report = run_check(task.check, obj)
-            result["messages"] += report.failed
-            result["passed"] = report.passed
-            result["points"] = task.points if report.ok else 0
+            observations = observe(task, obj, job["seed"])
         except Deadline:
-            result["messages"].append(f"the check of `{task.obj}` was stopped at the time limit")
+            messages.append(f"the check of `{task.obj}` was stopped at the time limit")
+        except MemoryError:
+            messages.append(f"the check of `{task.obj}` ran out of memory (the grader's per-task memory limit)")
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-    json.dump(result, write)
-    write.close()
-    return 0
+    record = {"exercise": exercise.name, "task": task.name, "nonce": job["nonce"], "not_applied": not_applied,
+              "messages": [str(m)[:MAX_MESSAGE_CHARS] for m in messages[:MAX_MESSAGES]],
+              "observations": observations}
+    out.write(pack(record))
+    out.close()
+    os._exit(0)  # skip exit handlers a student may have registered
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

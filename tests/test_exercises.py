@@ -1,0 +1,282 @@
+"""The exercises' probes and judges: correct code passes, each documented mistake is named."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from srlib.checks import check, run_check
+from srlib.exercises import EXERCISES, find_task, judge, observe
+from srlib.exercises.observations import MAX_BYTES, pack, unpack
+
+
+def messages(report):
+    return " ".join(report.failed)
+
+
+def judged(name, obj, seed=0):
+    """Judge ``obj`` as if it were a student's own code (the library's origin is scrubbed)."""
+    _, task = find_task(name)
+    obs = unpack(pack(observe(task, obj, seed)))
+    obs["identity"]["modules"], obs["srlib_files"] = [], []
+    return judge(task, obs, seed)
+
+
+# ---------------------------------------------------------------- students' own code
+def student_rdb(slope=0.2, act_after_conv5=False, product=False):
+    class RDB(nn.Module):
+        def __init__(self, num_feat=64, num_grow_ch=32):
+            super().__init__()
+            c, g = num_feat, num_grow_ch
+            self.convs = nn.ModuleList(nn.Conv2d(c + k * g, g if k < 4 else c, 3, padding=1) for k in range(5))
+
+        def forward(self, x):
+            feats = [x]
+            for k, conv in enumerate(self.convs):
+                out = conv(torch.cat(feats, 1))
+                if k < 4 or act_after_conv5:
+                    out = F.leaky_relu(out, slope)
+                feats.append(out)
+            return x * 0.2 * out if product else x + 0.2 * out
+    return RDB
+
+
+def student_rrdb(rdb_cls, shared=False, product=False):
+    class RRDB(nn.Module):
+        def __init__(self, num_feat=64, num_grow_ch=32):
+            super().__init__()
+            first = rdb_cls(num_feat, num_grow_ch)
+            self.blocks = nn.Sequential(first, *([first] * 2 if shared else
+                                                 [rdb_cls(num_feat, num_grow_ch) for _ in range(2)]))
+
+        def forward(self, x):
+            return x * 0.2 * self.blocks(x) if product else x + 0.2 * self.blocks(x)
+    return RRDB
+
+
+def student_gp(per_element_eps=False, create_graph=True, norm_over_batch=False):
+    def gradient_penalty(critic, real, fake, weight=10.0):
+        shape = real.shape if per_element_eps else (real.shape[0],) + (1,) * (real.ndim - 1)
+        eps = torch.rand(shape, device=real.device, dtype=real.dtype)
+        x = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=create_graph)
+        norms = g.norm() if norm_over_batch else g.reshape(len(g), -1).norm(dim=1)
+        return weight * ((norms - 1) ** 2).mean()
+    return gradient_penalty
+
+
+def ragan_d(real, fake):
+    return (-F.logsigmoid(real - fake.mean()).mean() - F.logsigmoid(-(fake - real.mean())).mean())
+
+
+def ragan_g(real, fake, detach_real=False):
+    real = real.detach() if detach_real else real
+    return (-F.logsigmoid(-(real - fake.mean())).mean() - F.logsigmoid(fake - real.mean()).mean())
+
+
+@pytest.mark.parametrize("seed", [0, 2024])
+def test_correct_code_written_differently_passes(seed):
+    def crop(lr, hr, p, s, rng):
+        t, left = rng.integers(0, lr.shape[0] - p, endpoint=True), rng.integers(0, lr.shape[1] - p, endpoint=True)
+        return lr[t:t + p, left:left + p], hr[t * s:(t + p) * s, left * s:(left + p) * s]
+
+    def augment(lr, hr, k):
+        def f(img):
+            img = np.rot90(img, k % 4) if k < 4 else np.rot90(img.transpose(1, 0, 2), k % 4)
+            return img
+        return f(lr), f(hr)
+
+    def shuffle(x, r):
+        b, c, h, w = x.shape
+        return x.view(b, c // r // r, r, r, h, w).permute(0, 1, 4, 2, 5, 3).reshape(b, -1, h * r, w * r)
+
+    rdb = student_rdb()
+    for name, obj in [("paired_crop", crop), ("augment_pair", augment), ("rdb", rdb), ("rrdb", student_rrdb(rdb)),
+                      ("pixel_shuffle", shuffle), ("num_upsample_stages", lambda s: s.bit_length() - 1),
+                      ("gradient_penalty", student_gp()), ("ragan_discriminator_loss", ragan_d),
+                      ("ragan_generator_loss", ragan_g),
+                      ("ragan_generator_loss", lambda r, f: ragan_g(r, f, detach_real=True))]:
+        report = judged(name, obj, seed)
+        assert report.ok, (name, report.failed)
+
+
+def test_the_library_itself_passes_every_judge():
+    from srlib.data import dihedral, paired_random_crop
+    from srlib.losses import gradient_penalty, ragan_discriminator_loss, ragan_generator_loss
+    from srlib.losses.perceptual import VGG19_LAYERS
+    from srlib.models import RRDB, ResidualDenseBlock
+
+    for name, obj in [("paired_crop", paired_random_crop), ("augment_pair", lambda a, b, k: (dihedral(a, k), dihedral(b, k))),
+                      ("rdb", ResidualDenseBlock), ("rrdb", RRDB), ("vgg_layer_index", VGG19_LAYERS.__getitem__),
+                      ("gradient_penalty", gradient_penalty), ("ragan_discriminator_loss", ragan_discriminator_loss),
+                      ("ragan_generator_loss", ragan_generator_loss)]:
+        assert judged(name, obj).ok, name
+
+
+def test_library_objects_and_wrappers_score_nothing():
+    from srlib.losses import gradient_penalty
+    from srlib.models import RRDB, ResidualDenseBlock
+
+    assert "course library's own code" in messages(run_check("rrdb", RRDB))
+
+    class Mine(ResidualDenseBlock):
+        pass
+    assert "course library's own code" in messages(run_check("rdb", Mine))
+
+    def wrapper(critic, real, fake, weight=10.0):
+        return gradient_penalty(critic, real, fake, weight)
+    assert "calls the course library's own implementation" in messages(run_check("gradient_penalty", wrapper))
+    assert "built-in pixel_shuffle" in messages(run_check("pixel_shuffle", F.pixel_shuffle))
+    assert "built-in pixel_shuffle" in messages(run_check("pixel_shuffle", lambda x, r: nn.PixelShuffle(r)(x)))
+
+
+def test_not_implemented_is_reported_not_raised(capsys):
+    def stub(*args):
+        raise NotImplementedError()
+    assert check("pixel_shuffle", stub) is False
+    assert "not implemented yet" in capsys.readouterr().out
+
+
+def test_crop_mistakes():
+    def misaligned(lr, hr, p, s, rng):
+        top, left = int(rng.integers(0, lr.shape[0] - p + 1)), int(rng.integers(0, lr.shape[1] - p + 1))
+        return lr[top:top + p, left:left + p], hr[top:top + p * s, left:left + p * s]
+    assert "does not start at the LR corner" in messages(run_check("paired_crop", misaligned))
+
+    def short(lr, hr, p, s, rng):
+        top, left = int(rng.integers(0, lr.shape[0] - p)), int(rng.integers(0, lr.shape[1] - p))
+        return lr[top:top + p, left:left + p], hr[top * s:(top + p) * s, left * s:(left + p) * s]
+    assert "one too short" in messages(run_check("paired_crop", short))
+    assert "transformed differently" in messages(run_check("augment_pair", lambda a, b, k: (np.rot90(a, k), b)))
+    flip_lr_only = lambda a, b, k: (a[:, ::-1] if k & 1 else a, b)  # noqa: E731
+    assert "transformed differently" in messages(run_check("augment_pair", flip_lr_only))
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ({"slope": 0.01}, "slope is 0.01"),  # nn.LeakyReLU()'s default (source document 004)
+    ({"act_after_conv5": True}, "LeakyReLU is applied after conv5"),
+    ({"product": True}, "multiplied with the input"),
+])
+def test_dense_block_mistakes_are_named(mistake, message):
+    report = run_check("rdb", student_rdb(**mistake))
+    assert not report.ok and message in messages(report)
+
+
+def test_dense_block_channel_arithmetic_of_the_source_document():
+    class Source(nn.Module):  # channels*2 + inc_channels, ...: not dense connections
+        def __init__(self, c=64, g=32):
+            super().__init__()
+            self.convs = nn.ModuleList([nn.Conv2d(c, g, 3, padding=1), nn.Conv2d(c * 2 + g, g, 3, padding=1)]
+                                       + [nn.Conv2d(c + g, g, 3, padding=1)] * 2 + [nn.Conv2d(c + g, c, 3, padding=1)])
+
+        def forward(self, x):
+            return x
+    assert "channels should be" in messages(run_check("rdb", Source))
+
+
+def test_rrdb_mistakes_are_named():
+    rdb = student_rdb()
+    assert "share weights" in messages(run_check("rrdb", student_rrdb(rdb, shared=True)))
+    assert "product" in messages(run_check("rrdb", student_rrdb(rdb, product=True)))
+
+
+def test_pixel_shuffle_and_stage_mistakes():
+    def wrong(x, r):
+        b, c, h, w = x.shape
+        return x.reshape(b, c // r**2, r, r, h, w).permute(0, 1, 4, 3, 5, 2).reshape(b, c // r**2, h * r, w * r)
+    assert "permute order" in messages(run_check("pixel_shuffle", wrong))
+    assert "natural log" in messages(run_check("num_upsample_stages", lambda s: int(math.log(s))))
+
+
+def test_perceptual_loss_mistakes():
+    from srlib.exercises.ex04_perceptual_loss import LAYER_NAMES
+
+    index = {name: i + i // 4 for i, name in enumerate(LAYER_NAMES)}  # wrong: ignores the pools' places
+    assert not run_check("vgg_layer_index", index.__getitem__).ok
+
+    def make(offset=0, normalize=True, freeze=True):
+        class Loss(nn.Module):
+            def __init__(self, features, layer):
+                super().__init__()
+                self.f = features[: layer + 1 + offset]
+                if freeze:
+                    self.f.eval().requires_grad_(False)
+                self.register_buffer("m", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+                self.register_buffer("s", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+
+            def forward(self, a, b):
+                prep = (lambda x: (x - self.m) / self.s) if normalize else (lambda x: x)
+                return F.l1_loss(self.f(prep(a)), self.f(prep(b)))
+        return Loss
+
+    assert run_check("perceptual_loss", make()).ok
+    assert "after the ReLU" in messages(run_check("perceptual_loss", make(offset=1)))
+    assert "not normalised" in messages(run_check("perceptual_loss", make(normalize=False)))
+    assert "require gradients" in messages(run_check("perceptual_loss", make(freeze=False)))
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ({"norm_over_batch": True}, "over the batch, not per sample"),
+    ({"per_element_eps": True}, "eps differs within a sample"),
+    ({"create_graph": False}, "create_graph=True"),
+])
+def test_gradient_penalty_mistakes_are_named(mistake, message):
+    report = run_check("gradient_penalty", student_gp(**mistake))
+    assert not report.ok and message in messages(report)
+    assert "RuntimeError" not in messages(report)
+
+
+def test_one_eps_for_the_whole_batch_is_caught():
+    def one_eps(critic, real, fake, weight=10.0):
+        eps = torch.rand(1).item()
+        x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x).reshape(-1).sum(), x, create_graph=True)
+        return weight * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    assert "same eps" in messages(run_check("gradient_penalty", one_eps))
+
+
+def test_ragan_mistakes_are_named():
+    def source_d(real, fake):  # source document 003
+        return -F.logsigmoid(real - fake.mean()).mean() - (1 - F.logsigmoid(fake - real.mean())).mean()
+    assert "1 - log" in messages(run_check("ragan_discriminator_loss", source_d))
+
+    def naive_d(real, fake):  # log(sigmoid(.)): -inf once a logit difference is large
+        s = torch.sigmoid
+        return -torch.log(s(real - fake.mean())).mean() - torch.log(1 - s(fake - real.mean())).mean()
+    assert "not finite" in messages(run_check("ragan_discriminator_loss", naive_d))
+
+    assert "only the fake term" in messages(run_check("ragan_generator_loss",
+                                                      lambda r, f: -F.logsigmoid(f - r.mean()).mean()))
+    as_float = run_check("ragan_generator_loss", lambda r, f: ragan_g(r, f).item())
+    assert "no gradient reaches the fake logits" in messages(as_float) and "RuntimeError" not in messages(as_float)
+
+
+def test_observations_cross_as_plain_data_only():
+    record = {"a": [np.arange(3), 1.5, float("inf"), None, "x"], "b": {"c": torch.ones(2, dtype=torch.bfloat16)}}
+    back = unpack(pack(record))
+    assert back["a"][1:] == [1.5, float("inf"), None, "x"] and np.array_equal(back["a"][0], np.arange(3))
+    assert back["b"]["c"].dtype == np.float32
+    with pytest.raises(TypeError):
+        pack({"module": nn.Linear(1, 1)})
+    import io
+    buffer = io.BytesIO()
+    np.savez(buffer, __json__=np.array("{}"), evil=np.array([object()], dtype=object))
+    with pytest.raises(ValueError, match="not an observation file"):
+        unpack(buffer.getvalue())
+    with pytest.raises(ValueError):
+        unpack(b"garbage")
+    with pytest.raises(ValueError, match="larger than"):
+        unpack(b"0" * (MAX_BYTES + 1))
+
+
+def test_registry_is_the_one_table():
+    from srlib.course import LESSONS
+
+    names = [t.name for e in EXERCISES.values() for t in e.tasks]
+    assert len(names) == len(set(names))
+    assert {lesson.exercise for lesson in LESSONS} - {None} == set(EXERCISES)
+    with pytest.raises(ValueError, match="available: paired_crop"):
+        find_task("nope")
