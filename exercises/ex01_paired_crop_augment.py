@@ -31,8 +31,9 @@ if "google.colab" in sys.modules:
 # Goes with notebook **01 · Data preparation**. Fill in the code where it says
 # `# YOUR CODE HERE`, then run the check cell after each task: it tells you what is
 # still wrong. The same checks grade your notebook.
-# The grader runs the same checks on fresh random inputs, in a separate process; a task that
-# hands in or wraps `srlib`'s own implementation scores 0.
+# The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
+# if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
+# that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
 #
 # | task | points |
 # | --- | --- |
@@ -83,7 +84,7 @@ check("augment_pair", augment_pair)
 # %% [markdown]
 # ## See it on a photo
 
-# %%
+# %% tags=["grader-skip"]
 import matplotlib.pyplot as plt
 
 from srlib.data import imresize, load_photo, mod_crop

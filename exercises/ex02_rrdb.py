@@ -30,8 +30,9 @@ if "google.colab" in sys.modules:
 #
 # Goes with notebook **02 · Residual and RRDB blocks**. Fill in the code where it says
 # `# YOUR CODE HERE` and run the check after each task.
-# The grader runs the same checks on fresh random inputs, in a separate process; a task that
-# hands in or wraps `srlib`'s own implementation scores 0.
+# The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
+# if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
+# that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
 #
 # | task | points |
 # | --- | --- |
@@ -103,7 +104,7 @@ check("rrdb", RRDB)
 #
 # Your RRDB should have exactly as many parameters as `srlib.models.RRDB`:
 
-# %%
+# %% tags=["grader-skip"]
 from srlib.models import RRDB as LibraryRRDB
 from srlib.models import count_parameters
 

@@ -31,8 +31,9 @@ if "google.colab" in sys.modules:
 # Goes with notebook **04 · The VGG perceptual loss**. Fill in the code where it says
 # `# YOUR CODE HERE` and run the check after each task. The checks build VGG19 with
 # random weights, so they need no download.
-# The grader runs the same checks on fresh random inputs, in a separate process; a task that
-# hands in or wraps `srlib`'s own implementation scores 0.
+# The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
+# if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
+# that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
 #
 # | task | points |
 # | --- | --- |
@@ -96,7 +97,7 @@ check("perceptual_loss", VGGLoss)
 # ## Compare with the course library
 # With the same (random) VGG weights, your loss on conv5_4 equals `srlib`'s ESRGAN preset:
 
-# %%
+# %% tags=["grader-skip"]
 import warnings
 
 from srlib.losses import PerceptualLoss

@@ -30,8 +30,9 @@ if "google.colab" in sys.modules:
 #
 # Goes with notebook **03 · Pixel shuffle versus upsampling**. Fill in the code where it
 # says `# YOUR CODE HERE` and run the check after each task.
-# The grader runs the same checks on fresh random inputs, in a separate process; a task that
-# hands in or wraps `srlib`'s own implementation scores 0.
+# The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
+# if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
+# that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
 #
 # | task | points |
 # | --- | --- |
@@ -90,6 +91,6 @@ check("num_upsample_stages", num_upsample_stages)
 # A 4-channel 2x2 tensor becomes one 4x4 channel: each input channel fills one position of
 # every 2x2 output block.
 
-# %%
+# %% tags=["grader-skip"]
 x = torch.arange(16.0).reshape(1, 4, 2, 2)
 print(pixel_shuffle(x, 2)[0, 0])

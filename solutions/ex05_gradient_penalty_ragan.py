@@ -30,8 +30,9 @@ if "google.colab" in sys.modules:
 #
 # Goes with notebook **05 · BCE versus WGAN-GP versus RaGAN**. Fill in the code where it
 # says `# YOUR CODE HERE` and run the check after each task.
-# The grader runs the same checks on fresh random inputs, in a separate process; a task that
-# hands in or wraps `srlib`'s own implementation scores 0.
+# The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
+# if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
+# that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
 #
 # | task | points |
 # | --- | --- |
@@ -127,7 +128,7 @@ check("ragan_generator_loss", ragan_generator_loss)
 # %% [markdown]
 # ## Compare with the course library
 
-# %%
+# %% tags=["grader-skip"]
 from srlib import losses
 
 real, fake = torch.randn(8, 1), torch.randn(8, 1)

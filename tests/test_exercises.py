@@ -272,6 +272,31 @@ def test_observations_cross_as_plain_data_only():
         unpack(b"0" * (MAX_BYTES + 1))
 
 
+def test_empty_or_missing_observations_never_pass():
+    from srlib.exercises.core import probes
+
+    for exercise in EXERCISES.values():
+        for task in exercise.tasks:
+            n = len(probes(task))
+            for values in ([[]] * n, [{}] * n, [None] * n, [0] * n):
+                obs = {"identity": {"modules": [], "name": "x"}, "values": values, "errors": [""] * n,
+                       "srlib_files": [], "builtins": []}
+                assert not judge(task, obs, 0).ok, (task.name, values[:1])
+            assert not judge(task, {"values": []}, 0).ok
+
+
+def test_a_compressed_observation_file_is_refused_unread():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("__json__.npy", b"\0" * 10_000_000)  # 10 MB of zeros in a few kB
+    assert len(buffer.getvalue()) < 100_000
+    with pytest.raises(ValueError, match="compressed or oversized"):
+        unpack(buffer.getvalue())
+
+
 def test_registry_is_the_one_table():
     from srlib.course import LESSONS
 

@@ -13,7 +13,7 @@ import pytest
 from helpers import ROOT
 from srlib.cli import main
 from srlib.grading import EXERCISES, Limits, grade
-from srlib.grading.source import cells_for, library_references
+from srlib.grading.source import cells_for, policy_problems
 
 SOLUTIONS, EXERCISE_NBS = ROOT / "solutions", ROOT / "exercises"
 
@@ -114,14 +114,14 @@ def test_a_crash_costs_one_student_and_the_batch_goes_on(tmp_path):
     shutil.copytree(SOLUTIONS, tmp_path / "class" / "alice", ignore=shutil.ignore_patterns("*.py", "ex0[1245]*"))
     shutil.copytree(SOLUTIONS, tmp_path / "class" / "carol", ignore=shutil.ignore_patterns("*.py", "ex0[1245]*"))
     plant(tmp_path / "class", "ex03_pixel_shuffle", "profile, device = setup(seed=0)",
-          "import os\nos._exit(3)", student="bob")
+          "while True:\n    pass", student="bob")  # killed at its CPU-time limit, before the wall-clock one
     assert main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "grades.csv"),
-                 "--feedback", str(tmp_path / "fb"), "--timeout", "60"]) == 0
+                 "--feedback", str(tmp_path / "fb"), "--timeout", "60", "--cpu-seconds", "3"]) == 0
     with open(tmp_path / "grades.csv") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert set(rows) == {"alice", "bob", "carol"}
     assert rows["alice"]["total"] == rows["carol"]["total"] == "4" and rows["bob"]["total"] == "0"
-    assert "crashed" in rows["bob"]["messages"]
+    assert "stopped by signal" in rows["bob"]["messages"]
     assert "to fix" in (tmp_path / "fb" / "bob.md").read_text()
 
 
@@ -151,30 +151,42 @@ def test_syntax_error_and_missing_object_each_get_a_message(tmp_path):
 
 
 # ------------------------------------------------------------------ the grader's own reading
-def test_source_scan_finds_the_library_and_nothing_else():
-    lib = ("srlib.models.rrdb",)
+def test_the_policy_refuses_what_an_exercise_never_needs_and_nothing_else():
+    lib, forbidden = ("srlib.models.rrdb",), ("pixel_shuffle", "PixelShuffle")
     flagged = ["from srlib.models import RRDB", "import srlib.models as m", "import srlib\nR = srlib.models.RRDB",
-               "from srlib import models", "import importlib\nimportlib.import_module('srlib.models.rrdb')"]
+               "from srlib import models", "import srlib\nm = srlib.models\nm.RRDB", "import importlib",
+               "import sys\nsys.settrace(None)", "exec('x = 1')", "open('/etc/passwd')", "y = obj.__dict__",
+               "import torch as T\nT._C", "import torch\ntorch.ops.aten.add", "x = getattr(torch, 'o' + 'ps')",
+               "import srlib.exercises.core", "import torch.nn.functional as F\nF.pixel_shuffle(x, 2)",
+               "import torch\ntorch.load('w.pt')", "__builtins__", "from torch import ops", "import gc",
+               "x = 0" + " + 0" * 200_000]
     fine = ["from srlib.checks import check\nfrom srlib.course import setup", "import srlib",
-            "from srlib.models import count_parameters", "x = 'srlib is a library'"]
-    assert all(library_references([src], lib) for src in flagged)
-    assert not any(library_references([src], lib) for src in fine)
+            "from srlib.models import count_parameters", "x = 'srlib.models.RRDB is the library'",
+            "def f():\n    \"see srlib.models.RRDB\"", "import math\nmath.log2(4)", "x = getattr(m, 'weight')",
+            "import torch.nn.functional as F\nF.l1_loss(a, b)", "class A:\n    def __init__(self):\n        self._x = 1",
+            "def broken(:\n    pass"]
+    missed = [src for src in flagged if not policy_problems([src], lib, forbidden)]
+    wrong = [src for src in fine if policy_problems([src], lib, forbidden)]
+    assert not missed and not wrong, (missed, wrong)
     assert cells_for(["x = 1", "def f(): pass", "f()"], "f") == ["x = 1", "def f(): pass"]
 
 
 def test_limits_forbid_processes_but_not_threads():
     script = ("import os, subprocess, threading, torch\n"
               "from srlib.grading.limits import Limits, apply\n"
-              "print('not applied:', apply(Limits(memory_mb=512)))\n"
+              "apply(Limits(memory_mb=512))\n"
               "t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()\n"
               "print((torch.ones(64, 64) @ torch.ones(64, 64)).sum().item())\n"
               "for start in (os.fork, lambda: subprocess.run(['true'])):\n"
               "    try:\n        start(); print('started a process')\n"
               "    except OSError as exc:\n        print('refused:', exc.errno)\n"
-              "try:\n    b = bytearray(2 * 2**30)\nexcept MemoryError:\n    print('memory refused')\n")
+              "try:\n    b = bytearray(2 * 2**30)\nexcept MemoryError:\n    print('memory refused')\n"
+              "import signal\nsignal.signal(signal.SIGUSR1, lambda *a: print('own signal'))\n"
+              "os.kill(os.getpid(), signal.SIGUSR1)\n"
+              "try:\n    os.kill(os.getppid(), 0)\nexcept OSError as exc:\n    print('signal refused:', exc.errno)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
-    assert "not applied: []" in out and "thread ran" in out and "262144.0" in out
-    assert out.count("refused: 1") == 2 and "started a process" not in out and "memory refused" in out
+    assert "thread ran" in out and "262144.0" in out and "own signal" in out and "signal refused: 1" in out
+    assert out.count("refused: 1") == 3 and "started a process" not in out and "memory refused" in out
 
 
 # ------------------------------------------------------------------ a hostile class
@@ -185,7 +197,7 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
         "    for t in ex.tasks:\n"
         "        object.__setattr__(t, 'steps', ())\n"
         "core.judge = lambda task, obs, seed: core.Report(task.name)\n"
-        "checks.run_check = lambda task, obj, seed=0: core.Report(task)"), None),
+        "core.probes = lambda task: [lambda obj, inputs: [] for _ in {s.observe for s in task.steps}]"), None),
     "report_ok": ("ex03_pixel_shuffle", (
         "from srlib.exercises.core import Report\n"
         "Report.ok = property(lambda self: True)\nReport.failed = property(lambda self: [])"), None),
@@ -193,14 +205,9 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
         "import gc, io, json, os\n"
         "from srlib.exercises.observations import pack\n"
         "job = next(o for o in gc.get_objects() if isinstance(o, dict) and 'nonce' in o and 'out' in o)\n"
-        "for f in gc.get_objects():\n"
-        "    if isinstance(f, io.BufferedWriter) and 'srlib-grade' in str(getattr(f, 'name', '')):\n"
-        "        f.write(pack({'exercise': 'ex03_pixel_shuffle', 'task': job['task'], 'nonce': job['nonce'],\n"
-        "                      'points': 198, 'max': 198, 'total': 198, 'observations': {\n"
-        "                          'identity': {'modules': [], 'name': 'x'}, 'values': [None], 'errors': [''],\n"
-        "                          'srlib_files': [], 'builtins': []}}))\n"
-        "        f.flush()\n"
-        "open(job['out'] + '.json', 'w').write(json.dumps({'points': 198}))\n"
+        "open(job['out'], 'wb').write(pack({'exercise': 'ex03_pixel_shuffle', 'task': job['task'],\n"
+        "    'nonce': job['nonce'], 'points': 198, 'observations': {'identity': {'modules': [], 'name': 'x'},\n"
+        "    'values': [[]], 'errors': [''], 'srlib_files': [], 'builtins': []}}))\n"
         "os._exit(0)"), None),
     "library_classes": ("ex02_rrdb", (
         "import srlib.models\nResidualDenseBlock = srlib.models.ResidualDenseBlock\nRRDB = srlib.models.RRDB"),
@@ -209,54 +216,62 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
         "m = __import__('srl' + 'ib.mod' + 'els', fromlist=['x'])\n"
         "class ResidualDenseBlock(m.ResidualDenseBlock):\n    pass\n"
         "class RRDB(m.RRDB):\n    pass"), "RRDB"),
+    "judge_reference": ("ex02_rrdb", (
+        "import torch\nfrom torch import nn\n"
+        "from srlib.exercises.ex02_rrdb import reference_rdb, _dense_channels\n"
+        "class ResidualDenseBlock(nn.Module):\n"
+        "    def __init__(self, c=64, g=32):\n"
+        "        super().__init__()\n"
+        "        self.convs = nn.ModuleList(nn.Conv2d(i, o, 3, 1, 1) for i, o in _dense_channels(c, g))\n"
+        "    def forward(self, x):\n"
+        "        return reference_rdb(x, [(m.weight, m.bias) for m in self.convs])"), "ResidualDenseBlock"),
+    "library_from_disk": ("ex05_gradient_penalty_ragan", (
+        "import os, srlib.checks as c\n"
+        "ns = {}\n"
+        "exec(open(os.path.join(os.path.dirname(c.__file__), 'losses', 'adversarial.py')).read(), ns)\n"
+        "gradient_penalty = ns['gradient_penalty']\n"
+        "ragan_discriminator_loss = ns['ragan_discriminator_loss']\n"
+        "ragan_generator_loss = ns['ragan_generator_loss']"), "ragan_generator_loss"),
+    "aten_op": ("ex03_pixel_shuffle", (
+        "import torch\nop = torch.ops.aten.pixel_shuffle.default\n"
+        "def pixel_shuffle(x, r):\n    return op(x, r)"), "pixel_shuffle"),
     "frame_walk": ("ex02_rrdb", (
         "import sys\n"
         "f = sys._getframe()\n"
         "while f is not None:\n"
-        "    for scope in (f.f_locals, f.f_globals):\n"
-        "        if isinstance(scope.get('job'), dict):\n"
-        "            scope['job']['seed'] = 0\n"
-        "            scope['job']['task'] = 'num_upsample_stages'\n"
-        "        if hasattr(scope.get('task'), 'steps'):\n"
-        "            object.__setattr__(scope['task'], 'steps', ())\n"
+        "    if isinstance(f.f_locals.get('job'), dict):\n"
+        "        f.f_locals['job']['seed'] = 0\n"
         "    f = f.f_back"), None),
     "patched_comparisons": ("ex02_rrdb", (
         "import numpy as np, torch\n"
         "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
         "np.array_equal = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n"
-        "torch.Tensor.__eq__ = lambda *a: True\n"
         "class ResidualDenseBlock(torch.nn.Module):\n"
         "    def __init__(self, *a):\n        super().__init__()\n"
         "    def forward(self, x):\n        return x\n"
         "RRDB = ResidualDenseBlock"), "RRDB"),
     "patched_builtins": ("ex05_gradient_penalty_ragan", (
         "import builtins\n"
-        "builtins.float = lambda *a: 2.5\nbuiltins.isinstance = lambda *a: True\n"
+        "builtins.float = lambda *a: 2.5\n"
         "def gradient_penalty(*a, **k):\n    return 2.5\n"
         "def ragan_discriminator_loss(*a):\n    return 0.0\n"
         "def ragan_generator_loss(*a):\n    return 0.0"), "ragan_generator_loss"),
-    "exit_in_cell": ("ex03_pixel_shuffle", "import sys\nsys.exit(0)", None),
-    "exit_in_task": ("ex03_pixel_shuffle", (
-        "import os\n"
-        "def pixel_shuffle(x, r):\n    os._exit(0)\n"
+    "constant_answers": ("ex03_pixel_shuffle", (
+        "def pixel_shuffle(x, r):\n    return x\n"
         "def num_upsample_stages(scale):\n    raise SystemExit(0)"), "num_upsample_stages"),
-    "exit_handler": ("ex03_pixel_shuffle", (
-        "import atexit, gc, io\n"
-        "from srlib.exercises.observations import pack\n"
-        "def forge():\n"
-        "    for f in gc.get_objects():\n"
-        "        if isinstance(f, io.BufferedWriter) and 'srlib-grade' in str(getattr(f, 'name', '')):\n"
-        "            f.seek(0)\n            f.write(b'{\"points\": 4}')\n"
-        "atexit.register(forge)"), None),
-    "memory_bomb": ("ex03_pixel_shuffle", (
-        "hoard = []\nwhile True:\n    hoard.append(bytearray(2**26))"), None),
+    "exit_in_cell": ("ex03_pixel_shuffle", "import sys\nsys.exit(0)", None),
+    "kill_the_grader": ("ex03_pixel_shuffle", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", None),
+    "memory_bomb": ("ex03_pixel_shuffle", "hoard = []\nwhile True:\n    hoard.append(bytearray(2**26))", None),
     "fork_bomb": ("ex03_pixel_shuffle", "import os\nwhile True:\n    os.fork()", None),
+    "ignore_the_alarm": ("ex03_pixel_shuffle", (
+        "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass"), None),
 }
 
 
 def honest_ex02(folder):
     """A correct ex02 written differently from the solution (ModuleList, a loop, F.leaky_relu)."""
-    rdb = ("class ResidualDenseBlock(nn.Module):\n"
+    rdb = ("from srlib.models import count_parameters\n"
+           "class ResidualDenseBlock(nn.Module):\n"
            "    def __init__(self, num_feat=64, num_grow_ch=32):\n"
            "        super().__init__()\n"
            "        self.convs = nn.ModuleList(nn.Conv2d(num_feat + k * num_grow_ch,\n"
@@ -267,6 +282,7 @@ def honest_ex02(folder):
            "            feats.append(torch.nn.functional.leaky_relu(conv(torch.cat(feats, 1)), 0.2))\n"
            "        return x + 0.2 * self.convs[4](torch.cat(feats, 1))\n")
     rrdb = ("class RRDB(nn.Module):\n"
+            "    \"\"\"Should match srlib.models.RRDB.\"\"\"\n"
             "    def __init__(self, num_feat=64, num_grow_ch=32):\n"
             "        super().__init__()\n"
             "        self.body = nn.Sequential(*[ResidualDenseBlock(num_feat, num_grow_ch) for _ in range(3)])\n"
@@ -276,13 +292,34 @@ def honest_ex02(folder):
     for cell in nb.cells:
         if cell.cell_type == "code" and "class ResidualDenseBlock(" in cell.source:
             cell.source = rdb
-        elif cell.cell_type == "code" and "class RRDB(" in cell.source:
-            cell.source = rrdb
+    nb.cells = [c for c in nb.cells if "class RRDB(" not in c.source]
+    nb.cells.append(nbformat.v4.new_code_cell(rrdb))  # after the course's comparison with the library
     (folder / "bob").mkdir(parents=True)
     nbformat.write(nb, folder / "bob" / "ex02_rrdb.ipynb")
 
 
+def broken_submissions(folder):
+    """Notebooks that must cost their own row and nothing else."""
+    import json
+    import os
+
+    (folder / "meta").mkdir(parents=True)
+    nb = nbformat.read(SOLUTIONS / "ex03_pixel_shuffle.ipynb", as_version=4)
+    nb.metadata["srlib"] = {"exercise": []}
+    nbformat.write(nb, folder / "meta" / "ex03_pixel_shuffle.ipynb")
+    raw = json.loads((SOLUTIONS / "ex03_pixel_shuffle.ipynb").read_text())
+    raw["cells"].insert(3, {"cell_type": "code", "source": 12345, "metadata": {}, "outputs": [],
+                            "execution_count": None, "id": "abc"})
+    (folder / "number_cell").mkdir()
+    (folder / "number_cell" / "ex03_pixel_shuffle.ipynb").write_text(json.dumps(raw))
+    with_cell(folder, "ex03_pixel_shuffle", "x = 0" + " + 0" * 200_000, "deep_cell")
+    (folder / "linked").mkdir()
+    os.symlink(SOLUTIONS / "ex03_pixel_shuffle.ipynb", folder / "linked" / "ex03_pixel_shuffle.ipynb")
+
+
 def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_path):
+    import sys as _sys
+
     folder = tmp_path / "class"
     for student, (exercise, source, after) in CHEATS.items():
         with_cell(folder, exercise, source, student, after=after)
@@ -290,8 +327,11 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
     for name in ("ex02_rrdb", "ex05_gradient_penalty_ragan"):
         shutil.copy(SOLUTIONS / f"{name}.ipynb", folder / "alice")
     honest_ex02(folder)
+    broken_submissions(folder)
+    (folder / "mallory" / "carol").mkdir(parents=True)  # a nested folder still counts as mallory's
+    shutil.copy(SOLUTIONS / "ex03_pixel_shuffle.ipynb", folder / "mallory" / "carol")
     start = time.monotonic()
-    rows = grade([str(folder)], tmp_path / "grades.csv", timeout=30, progress=False,
+    rows = grade([str(folder)], tmp_path / "grades.csv", timeout=20, progress=False,
                  limits=Limits(memory_mb=1024, cpu_seconds=60))
     elapsed = time.monotonic() - start
     scores = {(r["student"], r["exercise"]): (r["total"], r["max"]) for r in rows}
@@ -299,9 +339,16 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
     assert all(total == 0 and top > 0 for total, top in cheaters.values()), cheaters
     assert scores[("alice", "ex02_rrdb")] == (6, 6) and scores[("alice", "ex05_gradient_penalty_ragan")] == (7, 7)
     assert scores[("bob", "ex02_rrdb")] == (6, 6), [r["tasks"] for r in rows if r["student"] == "bob"]
-    by_student = {r["student"]: " ".join(str(t["messages"]) for t in r["tasks"].values()) for r in rows}
-    assert "course library's own" in by_student["library_classes"]
+    assert scores[("mallory", "ex03_pixel_shuffle")] == (4, 4) and ("carol", "ex03_pixel_shuffle") not in scores
+    by_student = {r["student"]: r["messages"] + " ".join(str(t["messages"]) for t in r["tasks"].values())
+                  for r in rows}
+    assert "course library's own implementation" in by_student["library_classes"]
     assert "ran out of memory" in by_student["memory_bomb"]
-    assert "Operation not permitted" in by_student["fork_bomb"]
-    # 13 cheaters and 3 honest notebooks, 33 tasks: each bounded by its time limit plus start-up
-    assert elapsed < 33 * (30 + 60) / 2, elapsed
+    assert "imports os" in by_student["fork_bomb"] and "imports srlib.exercises" in by_student["judge_reference"]
+    assert "within the time limit" in by_student["ignore_the_alarm"]
+    assert "not a readable notebook" in by_student["number_cell"] and "symbolic link" in by_student["linked"]
+    assert "too large or too deeply nested" in by_student["deep_cell"]
+    assert "cannot tell which exercise" not in by_student["meta"] and scores[("meta", "ex03_pixel_shuffle")] == (4, 4)
+    assert "srlib.__main__" not in _sys.modules
+    # 28 notebooks, 60 tasks, 4 at a time: each task is bounded by its 20 s limit plus start-up
+    assert elapsed < 60 * (20 + 90) / 4, elapsed

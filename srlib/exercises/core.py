@@ -69,7 +69,7 @@ class Task:
     inputs: Callable[[int], Any]  # seed -> the inputs every step uses (both sides rebuild them)
     steps: tuple[Step, ...]
     library: tuple[str, ...]  # srlib modules that implement this task: handing them in scores 0
-    forbidden_calls: tuple[str, ...] = ()  # built-ins the task must not call (e.g. "pixel_shuffle")
+    forbidden: tuple[str, ...] = ()  # torch names the task must not use (e.g. "pixel_shuffle")
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def observe(task: Task, obj, seed: int) -> dict:
 
     inputs = task.inputs(seed)
     obs: dict[str, Any] = {"identity": _identity(obj), "values": [], "errors": []}
-    with _Trace(watch_builtins=bool(task.forbidden_calls)) as trace:
+    with _Trace(watch_builtins=bool(task.forbidden)) as trace:
         for probe in probes(task):
             value, error = None, ""
             torch.manual_seed(seed)
@@ -160,11 +160,17 @@ def observe(task: Task, obj, seed: int) -> dict:
             obs["values"].append(value)
             obs["errors"].append(error)
     obs["srlib_files"] = sorted(trace.files)
-    obs["builtins"] = sorted(trace.builtins & set(task.forbidden_calls))
+    obs["builtins"] = sorted(trace.builtins & set(task.forbidden))
     return obs
 
 
 # ------------------------------------------------------------------- judging
+def expect_count(values, n: int, what: str) -> None:
+    """Judges call this first: an observation must hold exactly ``n`` results (empty ones fail)."""
+    if not isinstance(values, (list, dict)) or len(values) != n:
+        raise ValueError(f"expected {n} {what}")
+
+
 def _library_use(task: Task, obs: dict) -> str | None:
     modules = [m for m in obs["identity"]["modules"] if m == "srlib" or m.startswith("srlib.")]
     if modules:

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from srlib.exercises.core import Exercise, Step, Task
+from srlib.exercises.core import Exercise, Step, Task, expect_count
 
 DRAWS = 400  # crops per probe: every corner of the test image is hit with near certainty
 
@@ -37,6 +37,7 @@ def _crops(fn, i):
 
 
 def _judge_shapes(crops, i):
+    expect_count(crops, DRAWS, "crops")
     lr, hr = crops[0]
     want_lr, want_hr = (i.patch, i.patch, 3), (i.patch * i.scale, i.patch * i.scale, 3)
     if lr.shape != want_lr or hr.shape != want_hr:
@@ -44,6 +45,7 @@ def _judge_shapes(crops, i):
 
 
 def _judge_aligned(crops, i):
+    expect_count(crops, DRAWS, "crops")
     for lr, hr in crops:
         if lr.shape != (i.patch, i.patch, 3) or hr.shape != (i.patch * i.scale,) * 2 + (3,):
             return f"a crop has shapes {lr.shape} and {hr.shape}"
@@ -54,6 +56,7 @@ def _judge_aligned(crops, i):
 
 
 def _judge_random(crops, i):
+    expect_count(crops, DRAWS, "crops")
     corners = {(int(lr[0, 0, 0]) // i.scale, int(lr[0, 0, 1]) // i.scale) for lr, _ in crops}
     if len(corners) < 20:
         return f"only {len(corners)} different crops in {DRAWS} draws: is the corner random?"
@@ -74,18 +77,21 @@ def _transforms(fn, i):
 
 
 def _judge_identity(outs, i):
+    expect_count(outs, 8, "transformed pairs")
     lr, hr = outs[0]
     if not (np.array_equal(lr, i.img_lr) and np.array_equal(hr, i.img_hr)):
         return "k = 0 should be the identity"
 
 
 def _judge_distinct(outs, i):
+    expect_count(outs, 8, "transformed pairs")
     seen = {lr.tobytes() + bytes(str(lr.shape), "ascii") for lr, _ in outs}
     if len(seen) != 8:
         return f"k = 0..7 should give 8 different transforms, got {len(seen)}"
 
 
 def _judge_same_on_both(outs, i):
+    expect_count(outs, 8, "transformed pairs")
     for k, (lr, hr) in enumerate(outs):
         if lr.ndim != 3 or hr.shape != (lr.shape[0] * 2, lr.shape[1] * 2, 3):
             return f"k={k}: LR and HR were transformed differently (HR shape {hr.shape}, LR shape {lr.shape})"

@@ -67,6 +67,8 @@ def _rdb_channels(cls, i):
 
 
 def _judge_channels(channels, i):
+    if not isinstance(channels, dict) or set(channels) != {"64,32", f"{SMALL[0]},{SMALL[1]}"}:
+        raise ValueError("expected the channels of two blocks")
     for key, got in channels.items():
         want = [list(p) for p in _dense_channels(*(int(v) for v in key.split(",")))]
         if got != want:

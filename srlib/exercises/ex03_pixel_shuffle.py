@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from srlib.exercises.core import Exercise, Step, Task
+from srlib.exercises.core import Exercise, Step, Task, expect_count
 
 SHAPES = (((1, 4, 3, 5), 2), ((2, 27, 4, 4), 3), ((3, 48, 2, 7), 4))
 
@@ -29,6 +29,7 @@ def _shuffled(fn, i):
 
 
 def _judge_shuffled(outs, i):
+    expect_count(outs, len(i.cases), "outputs")
     for out, (x, r) in zip(outs, i.cases):
         out, want = np.asarray(out), F.pixel_shuffle(x, r).numpy()
         if out.shape != want.shape:
@@ -46,17 +47,18 @@ def _stages(fn, i):
 
 
 def _judge_stages(counts, i):
+    expect_count(counts, len(i.scales), "counts")
+    if list(counts) == [int(math.log(scale)) for scale in i.scales]:
+        return "x2, x4, x8 give 0, 1, 2 stages: that is the natural log; use log2"
     for scale, got in zip(i.scales, counts):
-        want = int(math.log2(scale))
-        if got != want:
-            hint = " (natural log? use log2)" if got == int(math.log(scale)) else ""
-            return f"x{scale} needs {want} x2 stages, got {got}{hint}"
+        if got != int(math.log2(scale)):
+            return f"x{scale} needs {int(math.log2(scale))} x2 stages, got {got}"
 
 
 EXERCISE = Exercise("ex03_pixel_shuffle", "03", "Pixel shuffle by hand", (
     Task("pixel_shuffle", "pixel_shuffle", 3, shuffle_inputs, (
         Step("equals nn.PixelShuffle on random tensors", _shuffled, _judge_shuffled),
-    ), library=("srlib.models.upsample",), forbidden_calls=("pixel_shuffle",)),
+    ), library=("srlib.models.upsample",), forbidden=("pixel_shuffle", "PixelShuffle")),
     Task("num_upsample_stages", "num_upsample_stages", 1, stage_inputs, (
         Step("x2 stages for x2, x4, x8", _stages, _judge_stages),
     ), library=("srlib.models.upsample", "srlib.models.srresnet")),

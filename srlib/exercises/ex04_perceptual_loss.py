@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srlib.exercises.core import Exercise, Step, Task
+from srlib.exercises.core import Exercise, Step, Task, expect_count
 
 # The probes never import srlib.losses: the grader keeps the task's library out of the student's process.
 LAYER_NAMES = [f"{kind}{block}_{k}" for block, n in enumerate((2, 2, 4, 4, 4), start=1)
@@ -57,6 +57,7 @@ def _indices(fn, i):
 def _judge_indices(got, i):
     from srlib.losses.perceptual import VGG19_LAYERS
 
+    expect_count(got, len(i.names), "indices")
     for name, index in zip(i.names, got):
         want = VGG19_LAYERS[name]
         if index != want:

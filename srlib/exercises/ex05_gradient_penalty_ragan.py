@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srlib.exercises.core import Exercise, Step, Task
+from srlib.exercises.core import Exercise, Step, Task, expect_count
 
 LIBRARY = ("srlib.losses.adversarial",)
 
@@ -126,6 +126,7 @@ def _large(fn, i):
 
 
 def _judge_large(values, i):
+    expect_count(values, 2, "values")
     if not all(math.isfinite(v) for v in values):
         return "not finite for logits of +-100: use binary_cross_entropy_with_logits or logsigmoid"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import zipfile
 
 import numpy as np
 import torch
@@ -82,6 +83,10 @@ def unpack(data: bytes) -> dict:
     if len(data) > MAX_BYTES:
         raise ValueError(f"observation file of {len(data):,d} bytes is larger than {MAX_BYTES:,d}")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # np.savez stores; a compressed entry could be a bomb
+            infos = archive.infolist()
+        if any(i.compress_type != zipfile.ZIP_STORED for i in infos) or sum(i.file_size for i in infos) > MAX_BYTES:
+            raise ValueError("compressed or oversized entries")
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         document = json.loads(str(arrays.pop("__json__")))

@@ -26,7 +26,9 @@ import csv
 import json
 import os
 import secrets
+import select
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,23 +37,34 @@ from pathlib import Path
 
 from srlib.exercises import EXERCISES, Exercise, Task, exercise_of, judge
 from srlib.exercises.observations import MAX_BYTES, unpack
-from srlib.grading.limits import Limits
-from srlib.grading.source import cells_for, library_references
+from srlib.grading.limits import Limits, unsupported_limits
+from srlib.grading.source import cells_for, code_cells, policy_problems
 
-STARTUP_SECONDS = 60  # importing torch in a fresh process, on top of the task's time limit
+STARTUP_SECONDS = 90  # a fresh process importing torch, before the task's own time limit starts
 
 
 def find_submissions(paths: list[str]) -> list[tuple[str, Path | None, str]]:
-    """(student, notebook or None, problem) for every submission named by ``paths``."""
+    """(student, notebook or None, problem) for every submission named by ``paths``.
+
+    The student is the first folder below a named folder (``submissions/alice/...``),
+    or the file name of a loose notebook. Symbolic links are refused: a link could
+    hand in someone else's notebook.
+    """
     found = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if path.is_symlink():
+            found.append((path.stem, None, f"{path}: a symbolic link; hand in the notebook itself"))
+        elif path.is_dir():
             notebooks = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
             if not notebooks:
                 found.append((path.name, None, f"{path}: the folder holds no notebooks (.ipynb)"))
             for nb in notebooks:
-                found.append((nb.parent.name if nb.parent != path else nb.stem, nb, ""))
+                rel = nb.relative_to(path)
+                student = rel.parts[0] if len(rel.parts) > 1 else nb.stem
+                linked = any(p.is_symlink() for p in [nb, *nb.parents] if path in p.parents or p == nb)
+                found.append((student, None if linked else nb,
+                              f"{nb}: a symbolic link; hand in the notebook itself" if linked else ""))
         elif path.suffix == ".ipynb" and path.exists():
             found.append((path.stem, path, ""))
         else:
@@ -66,29 +79,41 @@ def read_notebook(notebook: Path, expected: str | None) -> tuple[str | None, lis
 
     try:
         nb = nbformat.read(notebook, as_version=4)
-    except Exception as exc:  # malformed JSON, not a notebook, ...
+        nbformat.validate(nb)
+    except Exception as exc:  # malformed JSON, not a notebook, a cell that is not text, ...
         return None, [], f"{notebook.name}: not a readable notebook ({exc.__class__.__name__}); re-download it from Jupyter"
-    meta = nb.metadata.get("srlib", {}).get("exercise")
+    meta = nb.metadata.get("srlib", {})
+    meta = meta.get("exercise") if isinstance(meta, dict) else None
+    meta = meta if isinstance(meta, str) and meta in EXERCISES else None
     by_name = exercise_of(notebook.stem)
-    exercise = meta if meta in EXERCISES else by_name
+    exercise = meta or by_name
     if exercise is None:
         return None, [], f"{notebook.name}: cannot tell which exercise this is (name it like ex02_rrdb.ipynb)"
     if meta and by_name and meta != by_name:
         return None, [], f"{notebook.name}: the file name says {by_name} but the notebook is {meta}"
     if expected and exercise != expected:
         return None, [], f"{notebook.name}: this is {exercise}, not the exercise being graded ({expected})"
-    return exercise, [c.source for c in nb.cells if c.cell_type == "code"], ""
+    return exercise, code_cells(nb), ""
 
 
 def _run_student_process(job: dict, timeout: float) -> int | None:
-    """Run the worker on ``job``; its exit code, or None when it was stopped at the time limit."""
+    """Run the worker on ``job``; its exit code, or None when it was stopped at the time limit.
+
+    The time limit starts when the worker says it is ready (its imports done),
+    so a slow start costs nothing and a student who ignores the alarm is
+    stopped at the limit.
+    """
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")  # several workers share the machine
     proc = subprocess.Popen([sys.executable, "-m", "srlib.grading.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
     try:
-        proc.communicate(json.dumps(job).encode(), timeout=timeout + STARTUP_SECONDS)
-        return proc.returncode
-    except subprocess.TimeoutExpired:
+        proc.stdin.write(json.dumps(job).encode())
+        proc.stdin.close()
+        ready, _, _ = select.select([proc.stdout], [], [], STARTUP_SECONDS)
+        if not ready or not proc.stdout.readline().startswith(b"ready"):
+            return None if proc.poll() is None else proc.returncode
+        return proc.wait(timeout=timeout + 10)  # + the probe's own deadline margin
+    except (subprocess.TimeoutExpired, OSError):
         return None
     finally:
         try:
@@ -96,19 +121,35 @@ def _run_student_process(job: dict, timeout: float) -> int | None:
         except (ProcessLookupError, PermissionError):
             pass
         proc.wait()
+        proc.stdout.close()
 
 
 def _read_record(path: Path, exercise: Exercise, task: Task, nonce: str) -> tuple[dict | None, str]:
-    """The observation record if it answers exactly this task and run, else (None, why)."""
+    """The record if it answers exactly this task and run, else (None, why); never follows links or FIFOs."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            return None, "wrote an observation file over the size limit"
-        record = unpack(path.read_bytes())
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None, "ended before it reported its results (did the code exit or crash the process?)"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return None, "left something other than its results where the grader reads them"
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            record = unpack(f.read(MAX_BYTES + 1))
     except (OSError, ValueError):
-        return None, "wrote no readable observations"
+        return None, "reported results the grader cannot read (did the code tamper with the grader?)"
+    finally:
+        os.close(fd)
     if (record.get("exercise"), record.get("task"), record.get("nonce")) != (exercise.name, task.name, nonce):
-        return None, "wrote observations for another task or run"
+        return None, "reported results for another task or run (did the code tamper with the grader?)"
     return record, ""
+
+
+def _student_messages(record: dict) -> list[str]:
+    """The student process's own messages (cell errors), as at most 20 one-line strings."""
+    raw = record.get("messages")
+    raw = raw if isinstance(raw, list) else []
+    return [" ".join(str(m).split())[:300] for m in raw[:20]]
 
 
 def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float, limits: Limits) -> dict:
@@ -118,24 +159,28 @@ def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float,
     if needed is None:
         result["messages"].append(f"`{task.obj}` is not defined anywhere in the notebook")
         return result
-    found = library_references(needed, task.library)
+    found = policy_problems(needed, task.library, task.forbidden)
     if found:
-        result["messages"].append(f"{found[0]}, the course library's own implementation: write `{task.obj}` yourself")
+        result["messages"].append(f"{found[0]}: the grader does not run it (`{task.obj}` scores 0; README, "
+                                  "instructors' section, says what an exercise may use)")
         return result
     nonce, seed = secrets.token_hex(16), secrets.randbelow(2**31)
     with tempfile.TemporaryDirectory(prefix="srlib-grade-") as private:
-        path = Path(private) / "observations.npz"
+        path = Path(private) / "results.npz"
         job = {"cells": needed, "task": task.name, "nonce": nonce, "seed": seed, "timeout": timeout,
-               "limits": limits.as_dict(), "out": str(path)}
+               "limits": limits.as_dict(), "out": str(path), "scratch": str(Path(private) / "scratch")}
         code = _run_student_process(job, timeout)
         record, why = _read_record(path, exercise, task, nonce)
     if code != 0 or record is None:
-        what = "did not finish in time" if code is None else (
-            f"crashed (exit code {code})" if code != 0 else why)
-        result["messages"].append(f"the grading process for `{task.obj}` {what}")
+        if code is None:
+            why = f"did not finish within the time limit ({timeout:g} s)"
+        elif code < 0:
+            why = f"was stopped by signal {-code} (a memory, CPU-time or file-size limit, or a crash)"
+        elif code != 0:
+            why = f"ended with exit code {code} (did the code call sys.exit or crash?)"
+        result["messages"].append(f"running your code for `{task.obj}` {why}")
         return result
-    result["not_applied"] = [str(m) for m in record.get("not_applied", [])]
-    result["messages"] += [str(m) for m in record.get("messages", [])][:20]
+    result["messages"] += _student_messages(record)
     if not isinstance(record.get("observations"), dict):
         return result
     report = judge(task, record["observations"], seed)
@@ -145,36 +190,48 @@ def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float,
     return result
 
 
+def _grade_notebook(cells: list[str], name: str, timeout: float, limits: Limits, workers: int) -> dict:
+    tasks = EXERCISES[name].tasks
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # one student process per task
+        return dict(zip((t.name for t in tasks),
+                        pool.map(lambda t: grade_task(cells, EXERCISES[name], t, timeout, limits), tasks)))
+
+
 def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = None, timeout: float = 120,
           exercise: str | None = None, progress: bool = True, limits: Limits | None = None) -> list[dict]:
     """Grade every submission; write the CSV (and feedback); return the rows."""
     limits = limits or Limits(cpu_seconds=int(timeout) + 30)
     workers = max(1, min(4, os.cpu_count() or 1))
+    missing = unsupported_limits(limits)
+    if missing:
+        print(f"srlib grade: this platform cannot limit {', '.join(missing)} per task (README, instructors' "
+              "section)", file=sys.stderr)
     rows = []
+    # every notebook is read before any student code runs: no submission can change another one
     for student, notebook, problem in find_submissions(paths):
         row = {"student": student, "exercise": "", "file": notebook.name if notebook else "", "total": 0,
-               "max": 0, "messages": problem, "tasks": {}}
+               "max": 0, "messages": problem, "tasks": {}, "cells": []}
         if notebook is not None and not problem:
-            name, cells, problem = read_notebook(notebook, exercise)
-            row["messages"] = problem
-            if name:
-                row["exercise"] = name
-                tasks = EXERCISES[name].tasks
-                with ThreadPoolExecutor(max_workers=workers) as pool:  # one student process per task
-                    results = list(pool.map(lambda t: grade_task(cells, EXERCISES[name], t, timeout, limits), tasks))
-                for task, result in zip(tasks, results):
-                    row["tasks"][task.name] = result
-                    row["total"] += result["points"]
-                    row["max"] += task.points
-                if progress:
-                    print(f"{student:<20} {name:<30} {row['total']}/{row['max']}", flush=True)
-        if problem and progress:
-            print(f"{student:<20} {problem}", flush=True)
+            row["exercise"], row["cells"], row["messages"] = read_notebook(notebook, exercise)
         rows.append(row)
-    not_applied = sorted({m for r in rows for t in r["tasks"].values() for m in t.get("not_applied", [])})
-    if not_applied:
-        print(f"srlib grade: this platform could not limit {', '.join(not_applied)} per task "
-              "(README, instructors' section)", file=sys.stderr)
+    seen = set()
+    for row in rows:
+        key = (row["student"], row["exercise"])
+        if row["exercise"] and key in seen:
+            row["messages"] = f"{row['file']}: a second {row['exercise']} notebook of {row['student']}; graded too"
+        seen.add(key)
+        if row["exercise"]:
+            try:
+                row["tasks"] = _grade_notebook(row["cells"], row["exercise"], timeout, limits, workers)
+            except Exception as exc:  # noqa: BLE001 - one notebook must never stop the class
+                row["messages"] = f"the grader could not grade this notebook ({exc.__class__.__name__}: {exc})"
+            row["total"] = sum(r["points"] for r in row["tasks"].values())
+            row["max"] = sum(t.points for t in EXERCISES[row["exercise"]].tasks)
+            if progress:
+                print(f"{row['student']:<20} {row['exercise']:<30} {row['total']}/{row['max']}", flush=True)
+        if row["messages"] and progress:
+            print(f"{row['student']:<20} {row['messages']}", flush=True)
+        del row["cells"]
     write_csv(rows, Path(out_csv))
     if feedback:
         write_feedback(rows, Path(feedback))

@@ -7,14 +7,15 @@ costs only its task:
 - memory: the address space may grow by ``memory_mb`` beyond what the
   interpreter and its libraries already use (``RLIMIT_AS``); past it, an
   allocation fails with ``MemoryError``;
-- CPU time: ``cpu_seconds`` (``RLIMIT_CPU``; the wall-clock limit is separate);
+- CPU time: ``cpu_seconds`` beyond the imports (``RLIMIT_CPU``; the wall-clock limit is separate);
 - processes: none may be started (a seccomp filter refuses ``fork``,
   ``vfork`` and ``clone`` without ``CLONE_THREAD``, so threads still work),
-  unless ``allow_processes``;
+  unless ``allow_processes``; and whatever ``allow_processes`` says, no
+  signal may be sent to another process and no process may be traced;
 - files: none larger than ``file_mb`` (``RLIMIT_FSIZE``).
 
-Linux applies all four; elsewhere only what the platform supports (and
-``srlib grade`` says so). Taught in: README (instructors' section).
+Linux (x86-64, arm64) applies all of them; elsewhere only what the platform
+supports, and ``srlib grade`` says which it cannot. Taught in: README (instructors' section).
 """
 
 from __future__ import annotations
@@ -54,36 +55,49 @@ def _vm_size_bytes() -> int:
 
 
 # Seccomp (Linux): syscall numbers and audit architecture per machine.
-_ARCH = {"x86_64": (0xC000003E, {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435}),
-         "aarch64": (0xC00000B7, {"clone": 220, "clone3": 435})}
+_ARCH = {"x86_64": (0xC000003E, {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435, "kill": 62, "tkill": 200,
+                                 "tgkill": 234, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311}),
+         "aarch64": (0xC00000B7, {"clone": 220, "clone3": 435, "kill": 129, "tkill": 130, "tgkill": 131,
+                                  "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271})}
 _CLONE_THREAD = 0x00010000
+_LD, _JEQ, _JSET, _RET = 0x20, 0x15, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JSET|K, BPF_RET|K
+_ALLOW, _EPERM, _ENOSYS = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
 
 
 def _bpf(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("HBBI", code, jt, jf, k)
 
 
-def _no_processes_filter(arch: int, numbers: dict) -> list[bytes]:
-    """BPF: fork/vfork -> EPERM; clone3 -> ENOSYS (libc falls back to clone); clone of a thread only."""
-    LD, JEQ, JSET, RET = 0x20, 0x15, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JSET|K, BPF_RET|K
-    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
-    prog = [_bpf(LD, 4), _bpf(JEQ, arch, 1, 0), _bpf(RET, allow), _bpf(LD, 0)]
-    for name in ("fork", "vfork"):
-        if name in numbers:
-            prog += [_bpf(JEQ, numbers[name], 0, 1), _bpf(RET, eperm)]
-    prog += [_bpf(JEQ, numbers["clone3"], 0, 1), _bpf(RET, enosys),
-             _bpf(JEQ, numbers["clone"], 0, 3), _bpf(LD, 16),  # clone: load the low word of its flags
-             _bpf(JSET, _CLONE_THREAD, 1, 0), _bpf(RET, eperm), _bpf(RET, allow)]
+def _filter(arch: int, nr: dict, own_pid: int, allow_processes: bool) -> list[bytes]:
+    """BPF program: no signals to other processes, no ptrace; optionally no new processes.
+
+    fork/vfork -> EPERM; clone3 -> ENOSYS (libc falls back to clone); clone only
+    with CLONE_THREAD; kill/tkill/tgkill only to this process (the low word of
+    their first argument must be our own pid); ptrace and process_vm_* -> EPERM.
+    """
+    prog = [_bpf(_LD, 4), _bpf(_JEQ, arch, 1, 0), _bpf(_RET, _ALLOW), _bpf(_LD, 0)]
+    refused = ["ptrace", "process_vm_readv", "process_vm_writev"]
+    if not allow_processes:
+        refused += [n for n in ("fork", "vfork") if n in nr]
+        prog += [_bpf(_JEQ, nr["clone3"], 0, 1), _bpf(_RET, _ENOSYS),
+                 _bpf(_JEQ, nr["clone"], 0, 4), _bpf(_LD, 16), _bpf(_JSET, _CLONE_THREAD, 0, 1),
+                 _bpf(_RET, _ALLOW), _bpf(_RET, _EPERM)]
+    for name in refused:
+        prog += [_bpf(_JEQ, nr[name], 0, 1), _bpf(_RET, _EPERM)]
+    for name in ("kill", "tkill", "tgkill"):  # after this block the accumulator holds args[0], so reload nr
+        prog += [_bpf(_JEQ, nr[name], 0, 4), _bpf(_LD, 16), _bpf(_JEQ, own_pid, 0, 1), _bpf(_RET, _ALLOW),
+                 _bpf(_RET, _EPERM), _bpf(_LD, 0)]
+    prog.append(_bpf(_RET, _ALLOW))
     return prog
 
 
-def forbid_new_processes() -> None:
-    """Install a seccomp filter that lets threads start but no process; OSError if unsupported."""
+def install_filter(allow_processes: bool = False) -> None:
+    """Install the seccomp filter in this process (inherited by threads); OSError if unsupported."""
     machine = platform.machine()
     if not sys.platform.startswith("linux") or machine not in _ARCH:
         raise OSError(f"no seccomp filter for {sys.platform}/{machine}")
     arch, numbers = _ARCH[machine]
-    prog = b"".join(_no_processes_filter(arch, numbers))
+    prog = b"".join(_filter(arch, numbers, os.getpid(), allow_processes))
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -97,23 +111,33 @@ def forbid_new_processes() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
 
 
-def apply(limits: Limits) -> list[str]:
-    """Limit this process (call before student code runs); returns the limits that could not be applied."""
-    import resource
-
+def unsupported_limits(limits: Limits) -> list[str]:
+    """The limits this platform cannot apply (the grader says so once, in its own process)."""
     missing = []
-    mb = 2**20
-    wanted = [("memory", "RLIMIT_AS", _vm_size_bytes() + limits.memory_mb * mb),
-              ("CPU time", "RLIMIT_CPU", limits.cpu_seconds),
-              ("file size", "RLIMIT_FSIZE", limits.file_mb * mb)]
-    for label, name, value in wanted:
-        try:
-            resource.setrlimit(getattr(resource, name), (value, value))
-        except (AttributeError, ValueError, OSError):
-            missing.append(label)
-    if not limits.allow_processes:
-        try:
-            forbid_new_processes()
-        except OSError:
-            missing.append("processes")
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        missing += ["memory", "CPU time", "file size"]
+    if not sys.platform.startswith("linux") or platform.machine() not in _ARCH:
+        missing += ["processes and signals"]
     return missing
+
+
+def apply(limits: Limits) -> None:
+    """Limit this process (call before student code runs); limits the platform lacks are skipped."""
+    mb = 2**20
+    try:
+        import resource
+
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = int(used.ru_utime + used.ru_stime) + 1 + limits.cpu_seconds  # the limit counts the imports too
+        for name, value in (("RLIMIT_AS", _vm_size_bytes() + limits.memory_mb * mb),
+                            ("RLIMIT_CPU", cpu), ("RLIMIT_FSIZE", limits.file_mb * mb)):
+            if hasattr(resource, name):
+                resource.setrlimit(getattr(resource, name), (value, value))
+    except (ImportError, ValueError, OSError):
+        pass
+    try:
+        install_filter(limits.allow_processes)
+    except OSError:
+        pass

@@ -1,17 +1,54 @@
-"""What the grader reads from a notebook itself, before and without running it.
+"""What the grader reads from a notebook itself, before and without running any of it.
 
-The code cells a task needs (up to the cell that defines the task's object),
-and every place where those cells reach for the course library's own
-implementation of the task (``from srlib.models import RRDB``,
-``srlib.losses.gradient_penalty``, ``importlib.import_module("srlib.losses")``).
-This runs in the grader's process, so no student code can change its answer.
-Taught in: README (instructors' section).
+1. The code cells a task needs: those up to the cell that defines the task's
+   object, without the course's own cells (tagged ``course-header`` or
+   ``grader-skip``: the Colab set-up, comparisons with the library).
+2. A policy check of those cells. An exercise needs tensors, maths and
+   ``torch.nn``; it never needs to reach into the process that runs it. So a
+   cell that imports ``sys``, ``os``, ``gc``, ``importlib``, ``ctypes``, ...,
+   calls ``exec``, ``eval``, ``open``, ``__import__``, ``getattr`` with a
+   computed name, touches dunder attributes (``__dict__``, ``__globals__``),
+   private module attributes (``torch._C``), ``torch.ops`` or ``torch.load``,
+   or imports ``srlib.exercises`` / ``srlib.grading`` scores 0 for the task;
+   so does a cell that reaches the course library's own implementation of
+   the task (``from srlib.models import RRDB``) or a built-in the task forbids
+   (``F.pixel_shuffle`` in exercise 03).
+
+This runs in the grader's process, so no student code can change its answer;
+it never imports or runs anything the notebook names. Taught in: README
+(instructors' section).
 """
 
 from __future__ import annotations
 
 import ast
-import inspect
+import importlib
+from types import ModuleType
+
+SKIP_TAGS = ("course-header", "grader-skip")
+BLOCKED_MODULES = {  # modules that reach into the running process, other processes, files or code loading
+    "sys", "os", "gc", "ctypes", "inspect", "importlib", "builtins", "subprocess", "signal", "threading",
+    "_thread", "multiprocessing", "concurrent", "pickle", "marshal", "types", "socket", "shutil", "pathlib", "io",
+    "resource", "traceback", "atexit", "code", "codeop", "runpy", "pkgutil", "zipimport", "zipfile", "tempfile",
+    "mmap", "dill", "cloudpickle", "joblib", "dis", "linecache", "tracemalloc", "faulthandler", "posix",
+    "nbformat", "IPython", "srlib.exercises", "srlib.grading", "srlib.__main__", "srlib.cli", "torch.multiprocessing",
+    "torch.utils.cpp_extension", "torch.hub", "torch.library", "torch.ops", "torch.jit", "torch.package"}
+BLOCKED_CALLS = {"exec", "eval", "compile", "__import__", "open", "globals", "vars", "locals", "breakpoint",
+                 "input", "exit", "quit", "help"}
+BLOCKED_ATTRIBUTES = {"load", "loads", "ops", "save"}  # torch.load / np.load run pickles; torch.ops reaches kernels
+ALLOWED_DUNDERS = {"__init__", "__name__", "__call__", "__len__", "__getitem__", "__repr__", "__str__"}
+LIBRARY_PACKAGES = ("srlib.data", "srlib.models", "srlib.losses")
+
+
+def code_cells(nb) -> list[str]:
+    """The notebook's code cells as source strings, the course's own (tagged) cells left empty."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        cells.append("" if any(t in SKIP_TAGS for t in tags) else cell.source)
+    return cells
 
 
 def strip_magics(source: str) -> str:
@@ -19,14 +56,21 @@ def strip_magics(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
+def parse(source: str) -> tuple[ast.Module | None, str]:
+    """(syntax tree, '') or (None, 'syntax') for a syntax error, (None, 'unreadable') for absurd code."""
+    try:
+        return ast.parse(strip_magics(source)), ""
+    except SyntaxError:
+        return None, "syntax"
+    except (ValueError, RecursionError, MemoryError):  # null bytes, nesting deeper than the parser goes
+        return None, "unreadable"
+
+
 def defined_names(source: str) -> set[str]:
     """Top-level functions, classes and assigned names in a cell."""
-    try:
-        tree = ast.parse(strip_magics(source))
-    except SyntaxError:
-        return set()
+    tree, _ = parse(source)
     names = set()
-    for node in tree.body:
+    for node in tree.body if tree else []:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -58,62 +102,110 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
-def _references(tree: ast.AST) -> set[str]:
-    """Dotted srlib paths a cell names: imports, whole attribute chains, strings that mention srlib."""
-    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found |= {f"{node.module}.{a.name}" for a in node.names}
-        elif isinstance(node, ast.Attribute) and id(node) not in inner:
-            found.add(_dotted(node) or "")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "srlib" in node.value:
-            for word in node.value.replace("'", " ").replace('"', " ").split():
-                found.add(word.replace("/", ".").removesuffix(".py"))
-    return {f for f in found if f.startswith("srlib.")}
+def _aliases(trees: list[ast.Module]) -> dict[str, str]:
+    """Names bound by imports -> what they name: {'F': 'torch.nn.functional', 'np': 'numpy'}."""
+    found = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    found[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    return found
 
 
-def _origin(dotted: str) -> tuple[str, bool] | None:
-    """(the module that defines what ``dotted`` names, whether it is that module itself)."""
-    import importlib
+def _library_origin(dotted: str) -> tuple[str, bool] | None:
+    """(module that defines what ``dotted`` names, whether it is that module), in srlib's library only.
 
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except Exception:  # not a module (an attribute, or a name that does not exist)
-            continue
-        module = obj.__name__
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr, None)
+    Only ``srlib.data``, ``srlib.models`` and ``srlib.losses``, imported here by the
+    grader, are looked into: nothing a notebook names is ever imported.
+    """
+    package = next((p for p in LIBRARY_PACKAGES if dotted == p or dotted.startswith(p + ".")), None)
+    if package is None:
+        return None
+    obj, owner = importlib.import_module(package), package
+    for attr in dotted[len(package) + 1:].split(".") if dotted != package else []:
+        if isinstance(obj, ModuleType):
+            owner = obj.__name__
+        obj = getattr(obj, attr, None)
         if obj is None:
             return None
-        if inspect.ismodule(obj):
-            return obj.__name__, True
-        return (getattr(obj, "__module__", None) or module), False  # data (a dict): where it was taken from
-    return None
+    if isinstance(obj, ModuleType):
+        return obj.__name__, True
+    return (getattr(obj, "__module__", None) or owner), False  # data (a dict): where it was taken from
 
 
-def library_references(cells: list[str], library: tuple[str, ...]) -> list[str]:
-    """'code cell N uses srlib.models.RRDB' for each cell that reaches the task's library code.
+def _blocked(module: str) -> bool:
+    return any(module == b or module.startswith(b + ".") for b in BLOCKED_MODULES)
 
-    Flagged: a name defined in a module of ``library`` (``srlib.models.RRDB`` is
-    defined in ``srlib.models.rrdb``), that module, or a package holding it
-    (``import srlib.models`` reaches everything in it). Other srlib names
-    (``srlib.course.setup``, ``srlib.models.count_parameters``) are fine.
-    """
+
+def _is_library(dotted: str, library: tuple[str, ...]) -> bool:
+    origin, is_module = _library_origin(dotted) or ("", False)
+    return bool(origin) and any(origin == m or origin.startswith(m + ".") or (is_module and m.startswith(origin + "."))
+                                for m in library)
+
+
+def _uses(tree: ast.Module, aliases: dict[str, str]):
+    """(kind, name, node) for each import, attribute, maximal dotted chain (aliases resolved), call, name."""
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (("import", a.name, node) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            yield ("from", module, node)
+            yield from (("import", f"{module}.{a.name}", node) for a in node.names)
+        elif isinstance(node, ast.Attribute):
+            yield ("attribute", node.attr, node)
+            dotted = _dotted(node) if id(node) not in inner else None
+            if dotted and dotted.split(".")[0] in aliases:
+                root, _, rest = dotted.partition(".")
+                yield ("module chain", f"{aliases[root]}.{rest}", node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            yield ("call", node.func.id, node)
+        elif isinstance(node, ast.Name):
+            yield ("name", node.id, node)
+            if node.id in aliases:
+                yield ("module chain", aliases[node.id], node)
+
+
+def _problem(kind: str, name: str, node: ast.AST, library: tuple[str, ...], forbidden: tuple[str, ...]) -> str:
+    """Why this use breaks the policy, or ''."""
+    if kind in ("import", "from") and (name.startswith(".") or _blocked(name)):
+        return f"imports {name}, which an exercise does not need"
+    if kind == "call" and name in BLOCKED_CALLS:
+        return f"calls {name}(), which an exercise does not need"
+    if kind == "call" and name in ("getattr", "setattr", "delattr", "hasattr"):
+        key = node.args[1] if len(node.args) > 1 else None
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return f"calls {name}() with a computed attribute name"
+        name, kind = key.value, "attribute"
+    if kind in ("attribute", "name") and name.startswith("__") and name not in ALLOWED_DUNDERS:
+        return f"uses {name}, which an exercise does not need"
+    if kind == "attribute" and name in forbidden:
+        return f"uses {name}, which this task asks you to write yourself"
+    if kind == "module chain":
+        parts = name.split(".")
+        if _blocked(name) or any(p.startswith("_") for p in parts[1:]) or parts[-1] in BLOCKED_ATTRIBUTES:
+            return f"uses {name}, which an exercise does not need"
+    if kind in ("import", "module chain") and name.startswith("srlib.") and _is_library(name, library):
+        return f"uses {name}, the course library's own implementation of this task"
+    return ""
+
+
+def policy_problems(cells: list[str], library: tuple[str, ...] = (), forbidden: tuple[str, ...] = ()) -> list[str]:
+    """One sentence per cell that breaks the grader's policy (see the module docstring)."""
+    parsed = [parse(source) for source in cells]
+    aliases = _aliases([tree for tree, _ in parsed if tree is not None])
     problems = []
-    for i, source in enumerate(cells):
-        try:
-            tree = ast.parse(strip_magics(source))
-        except SyntaxError:
-            continue
-        for ref in sorted(_references(tree)):
-            origin, is_module = _origin(ref) or ("", False)
-            if origin and any(origin == m or origin.startswith(m + ".") or (is_module and m.startswith(origin + "."))
-                              for m in library):
-                problems.append(f"code cell {i + 1} uses {ref}")
+    for i, (source, (tree, error)) in enumerate(zip(cells, parsed)):
+        where = f"code cell {i + 1} (`{(source.strip().splitlines() or [''])[0][:60]}`)"
+        if error == "unreadable":
+            problems.append(f"{where} is too large or too deeply nested for the grader to read")
+        for kind, name, node in _uses(tree, aliases) if tree is not None else ():
+            why = _problem(kind, name, node, library, forbidden)
+            if why:
+                problems.append(f"{where} {why}")
                 break
     return problems

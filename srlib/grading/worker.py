@@ -3,12 +3,14 @@
     python -m srlib.grading.worker < job.json
 
 The grader starts one per task and sends the job on stdin: the code cells
-to run (those up to the task's definition, already chosen by the grader),
-the task, a per-run nonce, the seed of the probe's inputs, the time limit,
-the resource limits and the file to write. This process decides nothing: it
-writes observations (``srlib.exercises.observations``, never a score), and
-the grader judges them in its own process. Everything the student's code
-could change here can at worst spoil this task's observations.
+to run (those up to the task's definition, already read and checked by the
+grader), the task, a per-run nonce, the seed of the probe's inputs, the time
+limit, the resource limits, the file to write and a scratch folder. After its
+imports it limits itself, says ``ready`` on stdout (the grader's clock starts
+then), and runs the student's code. It decides nothing: it writes
+observations (``srlib.exercises.observations``, never a score), and the
+grader judges them in its own process. Whatever the student's code changes
+here can at worst spoil this task's observations.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
 
 MAX_MESSAGES, MAX_MESSAGE_CHARS = 20, 300
@@ -29,32 +30,6 @@ class Deadline(BaseException):
 
 def _on_alarm(signum, frame):
     raise Deadline()
-
-
-class LibraryBlocker:
-    """A meta-path finder that refuses to import the task's library (``srlib.models`` for RRDB).
-
-    The task's own implementation then cannot be imported, wrapped or used to
-    forge observations by ordinary means; the grader also scans the
-    notebook's source for it, and the judge flags library objects handed in.
-    """
-
-    def __init__(self, modules: tuple[str, ...]):
-        self.blocked = set(modules) | {m.rsplit(".", 1)[0] for m in modules}  # the modules and their packages
-
-    def _hit(self, name: str) -> bool:
-        return any(name == b or name.startswith(b + ".") for b in self.blocked)
-
-    def find_spec(self, name, path=None, target=None):
-        if self._hit(name):
-            raise ImportError(f"{name} holds the course library's own implementation of this task; "
-                              "the grader does not let a task import it")
-        return None
-
-    def install(self) -> None:
-        for name in [n for n in sys.modules if self._hit(n)]:
-            del sys.modules[name]
-        sys.meta_path.insert(0, self)
 
 
 def run_cells(cells: list[str], timeout: float, namespace: dict) -> list[str]:
@@ -88,7 +63,7 @@ def run_cells(cells: list[str], timeout: float, namespace: dict) -> list[str]:
 def main() -> int:
     job = json.loads(sys.stdin.read())
     out = open(job["out"], "wb")  # opened before any student code runs
-    import numpy  # noqa: F401 - the libraries load before the memory limit is set
+    import numpy  # noqa: F401 - the libraries load before the limits are set and the clock starts
     import torch  # noqa: F401
 
     from srlib.exercises import find_task
@@ -97,9 +72,13 @@ def main() -> int:
     from srlib.grading.limits import Limits, apply
 
     exercise, task = find_task(job["task"])
-    LibraryBlocker(task.library).install()
-    not_applied = apply(Limits(**job["limits"]))
-    os.chdir(tempfile.mkdtemp(prefix="srlib-grade-"))  # student files land in a scratch folder
+    os.makedirs(job["scratch"], exist_ok=True)
+    os.chdir(job["scratch"])  # student files land in the grader's private folder, removed afterwards
+    apply(Limits(**job["limits"]))
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the student's prints go nowhere (a full pipe would block this process)
     signal.signal(signal.SIGALRM, _on_alarm)
     start = time.monotonic()
     namespace = {"__name__": "__main__"}
@@ -118,7 +97,7 @@ def main() -> int:
             messages.append(f"the check of `{task.obj}` ran out of memory (the grader's per-task memory limit)")
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-    record = {"exercise": exercise.name, "task": task.name, "nonce": job["nonce"], "not_applied": not_applied,
+    record = {"exercise": exercise.name, "task": task.name, "nonce": job["nonce"],
               "messages": [str(m)[:MAX_MESSAGE_CHARS] for m in messages[:MAX_MESSAGES]],
               "observations": observations}
     out.write(pack(record))
