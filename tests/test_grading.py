@@ -13,7 +13,7 @@ import pytest
 from helpers import ROOT
 from srlib.cli import main
 from srlib.grading import EXERCISES, Limits, grade
-from srlib.grading.source import cells_for, policy_problems
+from srlib.grading.source import cells_for, policy_problems, strip_magics
 
 SOLUTIONS, EXERCISE_NBS = ROOT / "solutions", ROOT / "exercises"
 
@@ -152,23 +152,48 @@ def test_syntax_error_and_missing_object_each_get_a_message(tmp_path):
 
 # ------------------------------------------------------------------ the grader's own reading
 def test_the_policy_refuses_what_an_exercise_never_needs_and_nothing_else():
-    lib, forbidden = ("srlib.models.rrdb",), ("pixel_shuffle", "PixelShuffle")
+    forbidden = ("pixel_shuffle", "PixelShuffle")
     flagged = ["from srlib.models import RRDB", "import srlib.models as m", "import srlib\nR = srlib.models.RRDB",
                "from srlib import models", "import srlib\nm = srlib.models\nm.RRDB", "import importlib",
-               "import sys\nsys.settrace(None)", "exec('x = 1')", "open('/etc/passwd')", "y = obj.__dict__",
-               "import torch as T\nT._C", "import torch\ntorch.ops.aten.add", "x = getattr(torch, 'o' + 'ps')",
-               "import srlib.exercises.core", "import torch.nn.functional as F\nF.pixel_shuffle(x, 2)",
-               "import torch\ntorch.load('w.pt')", "__builtins__", "from torch import ops", "import gc",
-               "x = 0" + " + 0" * 200_000]
+               "from srlib.models import count_parameters", "import sys\nsys.settrace(None)", "exec('x = 1')",
+               "open('/etc/passwd')", "y = obj.__dict__", "import torch as T\nT._C", "import torch\ntorch.ops.aten.add",
+               "x = getattr(torch, 'o' + 'ps')", "x = getattr(torch, 'sys')", "T = torch\nS = T.sys",
+               "(t := torch).os", "f = lambda m=torch: m.sys", "match torch:\n    case object(sys=s): pass",
+               "import operator\noperator.attrgetter('__globals__')", "def g():\n    yield me.gi_frame.f_back",
+               "from srlib.course import *", "import srlib.exercises.core",
+               "import torch.nn.functional as F\nF.pixel_shuffle(x, 2)", "import torch\ntorch.load('w.pt')",
+               "__builtins__", "from torch import ops", "import gc", "x = 0" + " + 0" * 200_000]
     fine = ["from srlib.checks import check\nfrom srlib.course import setup", "import srlib",
-            "from srlib.models import count_parameters", "x = 'srlib.models.RRDB is the library'",
-            "def f():\n    \"see srlib.models.RRDB\"", "import math\nmath.log2(4)", "x = getattr(m, 'weight')",
-            "import torch.nn.functional as F\nF.l1_loss(a, b)", "class A:\n    def __init__(self):\n        self._x = 1",
-            "def broken(:\n    pass"]
-    missed = [src for src in flagged if not policy_problems([src], lib, forbidden)]
-    wrong = [src for src in fine if policy_problems([src], lib, forbidden)]
+            "x = 'srlib.models.RRDB is the library'", "def f():\n    \"see srlib.models.RRDB\"",
+            "import math\nmath.log2(4)", "x = getattr(m, 'weight')", "import torch.nn.functional as F\nF.l1_loss(a, b)",
+            "class A:\n    def __init__(self):\n        self._x = 1", "def broken(:\n    pass",
+            "for m in net.modules():\n    pass", "x = (channels\n     % (r * r))", "import functools\n@functools.cache\ndef f(x):\n    return x"]
+    missed = [src for src in flagged if not policy_problems([src], forbidden)]
+    wrong = [src for src in fine if policy_problems([src], forbidden)]
     assert not missed and not wrong, (missed, wrong)
     assert cells_for(["x = 1", "def f(): pass", "f()"], "f") == ["x = 1", "def f(): pass"]
+    assert strip_magics("x = (a\n    % b)") == "x = (a\n    % b)" and strip_magics("%time x = 1\ny = 2") == "\ny = 2"
+
+
+def test_the_student_process_cannot_reach_the_library_proc_or_the_graders_files(tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    script = ("import os, torch\n"
+              "import srlib.checks, srlib.course\n"
+              "from srlib.grading.limits import Limits, apply\n"
+              f"apply(Limits(), scratch={str(scratch)!r})\n"
+              "print('conv', torch.nn.functional.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 3, 3)).sum().item())\n"
+              "for name, attempt in [('import srlib.models', lambda: __import__('srlib.models')),\n"
+              "                      ('read the library', lambda: open(srlib.checks.__file__.replace('checks.py', 'models/rrdb.py')).read()),\n"
+              f"                      ('write outside scratch', lambda: open({str(tmp_path / 'planted.py')!r}, 'w')),\n"
+              "                      ('grader memory', lambda: open(f'/proc/{os.getppid()}/mem', 'rb'))]:\n"
+              "    try:\n        attempt(); print('reached:', name)\n"
+              "    except (OSError, ImportError) as exc:\n        print('refused:', name)\n"
+              f"open({str(scratch / 'notes.txt')!r}, 'w').write('ok'); print('scratch ok')\n")
+    out = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path).stdout
+    assert "conv 36.0" in out and "scratch ok" in out and "reached" not in out, out
+    assert out.count("refused:") == 4 and not (tmp_path / "planted.py").exists()
 
 
 def test_limits_forbid_processes_but_not_threads():
@@ -259,6 +284,19 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
     "constant_answers": ("ex03_pixel_shuffle", (
         "def pixel_shuffle(x, r):\n    return x\n"
         "def num_upsample_stages(scale):\n    raise SystemExit(0)"), "num_upsample_stages"),
+    "alias_to_sys": ("ex02_rrdb", (
+        "T = torch\nS = T.sys\nlib = S.modules['srlib.models.rrdb']\n"
+        "ResidualDenseBlock, RRDB = lib.ResidualDenseBlock, lib.RRDB"), "RRDB"),
+    "generator_frames": ("ex05_gradient_penalty_ragan", (
+        "def walk():\n    yield me.gi_frame.f_back\n"
+        "me = walk()\nworker = next(me).f_back.f_back\njob = worker.f_locals.get('job')"), None),
+    "match_pattern": ("ex02_rrdb", (
+        "match torch:\n    case object(sys=S):\n        pass\n"
+        "RRDB = ResidualDenseBlock = S.modules['srlib.models.rrdb'].RRDB"), "RRDB"),
+    "star_import": ("ex05_gradient_penalty_ragan", (
+        "from srlib.course import *\n"
+        "def gradient_penalty(*a, **k):\n    return os.sys.modules['srlib.losses'].gradient_penalty(*a, **k)"),
+        "gradient_penalty"),
     "exit_in_cell": ("ex03_pixel_shuffle", "import sys\nsys.exit(0)", None),
     "kill_the_grader": ("ex03_pixel_shuffle", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", None),
     "memory_bomb": ("ex03_pixel_shuffle", "hoard = []\nwhile True:\n    hoard.append(bytearray(2**26))", None),
@@ -270,8 +308,7 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
 
 def honest_ex02(folder):
     """A correct ex02 written differently from the solution (ModuleList, a loop, F.leaky_relu)."""
-    rdb = ("from srlib.models import count_parameters\n"
-           "class ResidualDenseBlock(nn.Module):\n"
+    rdb = ("class ResidualDenseBlock(nn.Module):\n"
            "    def __init__(self, num_feat=64, num_grow_ch=32):\n"
            "        super().__init__()\n"
            "        self.convs = nn.ModuleList(nn.Conv2d(num_feat + k * num_grow_ch,\n"
@@ -342,7 +379,7 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
     assert scores[("mallory", "ex03_pixel_shuffle")] == (4, 4) and ("carol", "ex03_pixel_shuffle") not in scores
     by_student = {r["student"]: r["messages"] + " ".join(str(t["messages"]) for t in r["tasks"].values())
                   for r in rows}
-    assert "course library's own implementation" in by_student["library_classes"]
+    assert "keeps the course library out of reach" in by_student["library_classes"]
     assert "ran out of memory" in by_student["memory_bomb"]
     assert "imports os" in by_student["fork_bomb"] and "imports srlib.exercises" in by_student["judge_reference"]
     assert "within the time limit" in by_student["ignore_the_alarm"]
@@ -350,5 +387,5 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
     assert "too large or too deeply nested" in by_student["deep_cell"]
     assert "cannot tell which exercise" not in by_student["meta"] and scores[("meta", "ex03_pixel_shuffle")] == (4, 4)
     assert "srlib.__main__" not in _sys.modules
-    # 28 notebooks, 60 tasks, 4 at a time: each task is bounded by its 20 s limit plus start-up
-    assert elapsed < 60 * (20 + 90) / 4, elapsed
+    # 32 notebooks, 70 tasks, 4 at a time: each task is bounded by its 20 s limit plus start-up
+    assert elapsed < 70 * (20 + 90) / 4, elapsed

@@ -113,9 +113,23 @@ class _Trace:
     def __enter__(self):
         self._previous = sys.gettrace(), sys.getprofile()
         (sys.setprofile(self._profile) if self.watch_builtins else sys.settrace(self._trace))
+        if self.watch_builtins:  # and every ATen operator, however it was reached (torch.ops, map, C)
+            from torch.utils._python_dispatch import TorchDispatchMode
+
+            trace = self
+
+            class _Ops(TorchDispatchMode):
+                def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                    trace.builtins.add(func.__name__.split(".")[0])
+                    return func(*args, **(kwargs or {}))
+
+            self._ops = _Ops()
+            self._ops.__enter__()
         return self
 
     def __exit__(self, *exc):
+        if self.watch_builtins:
+            self._ops.__exit__(*exc)
         sys.settrace(self._previous[0])
         sys.setprofile(self._previous[1])
 

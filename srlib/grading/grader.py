@@ -104,8 +104,9 @@ def _run_student_process(job: dict, timeout: float) -> int | None:
     stopped at the limit.
     """
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")  # several workers share the machine
-    proc = subprocess.Popen([sys.executable, "-m", "srlib.grading.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-I", "-m", "srlib.grading.worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+                            cwd=job["private"])  # -I and this cwd: nothing of the grader's folders on sys.path
     try:
         proc.stdin.write(json.dumps(job).encode())
         proc.stdin.close()
@@ -159,7 +160,7 @@ def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float,
     if needed is None:
         result["messages"].append(f"`{task.obj}` is not defined anywhere in the notebook")
         return result
-    found = policy_problems(needed, task.library, task.forbidden)
+    found = policy_problems(needed, task.forbidden)
     if found:
         result["messages"].append(f"{found[0]}: the grader does not run it (`{task.obj}` scores 0; README, "
                                   "instructors' section, says what an exercise may use)")
@@ -168,7 +169,8 @@ def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float,
     with tempfile.TemporaryDirectory(prefix="srlib-grade-") as private:
         path = Path(private) / "results.npz"
         job = {"cells": needed, "task": task.name, "nonce": nonce, "seed": seed, "timeout": timeout,
-               "limits": limits.as_dict(), "out": str(path), "scratch": str(Path(private) / "scratch")}
+               "limits": limits.as_dict(), "out": str(path), "scratch": str(Path(private) / "scratch"),
+               "private": private}
         code = _run_student_process(job, timeout)
         record, why = _read_record(path, exercise, task, nonce)
     if code != 0 or record is None:

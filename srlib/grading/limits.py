@@ -12,7 +12,11 @@ costs only its task:
   ``vfork`` and ``clone`` without ``CLONE_THREAD``, so threads still work),
   unless ``allow_processes``; and whatever ``allow_processes`` says, no
   signal may be sent to another process and no process may be traced;
-- files: none larger than ``file_mb`` (``RLIMIT_FSIZE``).
+- files: none larger than ``file_mb`` (``RLIMIT_FSIZE``); and with Landlock
+  (Linux 5.13+), none opened outside the interpreter's and libraries' folders
+  (read) and the task's scratch folder (write): not ``srlib``'s own files, so
+  the course library cannot be imported, not ``/proc``, not other students'
+  notebooks, not the grader's folders;
 
 Linux (x86-64, arm64) applies all of them; elsewhere only what the platform
 supports, and ``srlib grade`` says which it cannot. Taught in: README (instructors' section).
@@ -111,20 +115,90 @@ def install_filter(allow_processes: bool = False) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
 
 
+# Landlock (Linux >= 5.13): which files the process may open, as an allow-list of path trees.
+_LANDLOCK_CREATE, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT = 444, 445, 446  # same numbers on x86-64 and arm64
+_FILE_RIGHTS = 1 | 2 | 4  # execute, write file, read file
+_READ = 1 | 4 | 8  # execute, read file, read dir
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version, 0 where there is none."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    return max(0, libc.syscall(_LANDLOCK_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+
+
+def restrict_files(readable: list[str], writable: list[str]) -> None:
+    """Let this process open only files under ``readable`` (read) and ``writable`` (anything).
+
+    Files opened before the call stay usable. OSError where Landlock is missing.
+    """
+    abi = landlock_abi()
+    if abi < 1:
+        raise OSError("no Landlock in this kernel")
+    handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0) | \
+        (1 << 15 if abi >= 5 else 0)  # + refer, truncate, ioctl on devices
+    libc = ctypes.CDLL(None, use_errno=True)
+    attr = struct.pack("Q", handled)
+    ruleset = libc.syscall(_LANDLOCK_CREATE, attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    try:
+        for paths, rights in ((readable, _READ), (writable, handled)):
+            for path in paths:
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue
+                allowed = rights if os.path.isdir(path) else rights & (_FILE_RIGHTS | 1 << 14 | 1 << 15) & handled
+                rule = struct.pack("=Qi", allowed, fd)  # struct landlock_path_beneath_attr (packed)
+                result = libc.syscall(_LANDLOCK_ADD_RULE, ruleset, 1, rule, ctypes.c_uint32(0))
+                os.close(fd)
+                if result < 0:
+                    raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS, needed by landlock_restrict_self
+        if libc.syscall(_LANDLOCK_RESTRICT, ruleset, ctypes.c_uint32(0)) < 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    finally:
+        os.close(ruleset)
+
+
+def readable_paths(hidden: tuple[str, ...] = ("srlib", "__editable__", "_srlib")) -> list[str]:
+    """What student code may read: the interpreter's and libraries' files, never srlib's own.
+
+    Each entry of each ``sys.path`` folder is allowed on its own, so the folder that
+    holds ``srlib`` (site-packages, or the course checkout) stays open but ``srlib``
+    itself does not: the course library cannot be imported, wrapped or read.
+    """
+    paths = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/dev/null", "/dev/urandom"]
+    for folder in dict.fromkeys(p for p in sys.path if p and os.path.isdir(p)):
+        for name in os.listdir(folder):
+            if not name.startswith(hidden):
+                paths.append(os.path.join(folder, name))
+    return [p for p in dict.fromkeys(paths) if os.path.exists(p)]
+
+
 def unsupported_limits(limits: Limits) -> list[str]:
     """The limits this platform cannot apply (the grader says so once, in its own process)."""
+    import importlib.util
+
     missing = []
-    try:
-        import resource  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("resource") is None:  # Windows
         missing += ["memory", "CPU time", "file size"]
     if not sys.platform.startswith("linux") or platform.machine() not in _ARCH:
-        missing += ["processes and signals"]
+        missing += ["signals" if limits.allow_processes else "processes and signals"]
+    if landlock_abi() < 1:
+        missing += ["file access (the course library stays importable)"]
     return missing
 
 
-def apply(limits: Limits) -> None:
-    """Limit this process (call before student code runs); limits the platform lacks are skipped."""
+def apply(limits: Limits, scratch: str | None = None) -> None:
+    """Limit this process (call before student code runs); limits the platform lacks are skipped.
+
+    With ``scratch``, files too: the process may then read the interpreter's and
+    its libraries' files (not srlib's) and write only in ``scratch``.
+    """
     mb = 2**20
     try:
         import resource
@@ -141,3 +215,8 @@ def apply(limits: Limits) -> None:
         install_filter(limits.allow_processes)
     except OSError:
         pass
+    if scratch is not None:
+        try:
+            restrict_files(readable_paths(), [scratch])
+        except OSError:
+            pass

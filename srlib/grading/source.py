@@ -9,21 +9,22 @@
    calls ``exec``, ``eval``, ``open``, ``__import__``, ``getattr`` with a
    computed name, touches dunder attributes (``__dict__``, ``__globals__``),
    private module attributes (``torch._C``), ``torch.ops`` or ``torch.load``,
-   or imports ``srlib.exercises`` / ``srlib.grading`` scores 0 for the task;
-   so does a cell that reaches the course library's own implementation of
-   the task (``from srlib.models import RRDB``) or a built-in the task forbids
+   or any part of srlib but ``srlib.checks`` and ``srlib.course`` scores 0
+   for the task (the student process cannot import the rest anyway: see
+   ``srlib.grading.limits``); so does a built-in the task forbids
    (``F.pixel_shuffle`` in exercise 03).
 
 This runs in the grader's process, so no student code can change its answer;
-it never imports or runs anything the notebook names. Taught in: README
-(instructors' section).
+it never imports or runs anything the notebook names. It is a first filter
+with clear messages, not the wall: Python offers too many roads to an
+attribute for a list of names to close them all, which is why the student's
+process is also confined (``srlib.grading.limits``) and never holds the
+course library. Taught in: README (instructors' section).
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
-from types import ModuleType
 
 SKIP_TAGS = ("course-header", "grader-skip")
 BLOCKED_MODULES = {  # modules that reach into the running process, other processes, files or code loading
@@ -36,8 +37,12 @@ BLOCKED_MODULES = {  # modules that reach into the running process, other proces
 BLOCKED_CALLS = {"exec", "eval", "compile", "__import__", "open", "globals", "vars", "locals", "breakpoint",
                  "input", "exit", "quit", "help"}
 BLOCKED_ATTRIBUTES = {"load", "loads", "ops", "save"}  # torch.load / np.load run pickles; torch.ops reaches kernels
+ANYWHERE = {  # attribute names that reach the interpreter whatever object they are read from
+    "sys", "os", "builtins", "gc", "importlib", "ctypes", "subprocess", "inspect", "pickle", "marshal", "posix",
+    "f_back", "f_locals", "f_globals", "f_builtins", "f_code", "gi_frame", "gi_code", "cr_frame", "ag_frame",
+    "tb_frame", "tb_next", "attrgetter", "methodcaller", "model_zoo", "load_url"}
 ALLOWED_DUNDERS = {"__init__", "__name__", "__call__", "__len__", "__getitem__", "__repr__", "__str__"}
-LIBRARY_PACKAGES = ("srlib.data", "srlib.models", "srlib.losses")
+ALLOWED_SRLIB = ("checks", "course")  # all a graded notebook may import from srlib
 
 
 def code_cells(nb) -> list[str]:
@@ -52,8 +57,16 @@ def code_cells(nb) -> list[str]:
 
 
 def strip_magics(source: str) -> str:
-    """IPython magics (``%time``, ``!pip``) become blank lines: the grader runs plain Python."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    """IPython magics (``%time``, ``!pip``) become blank lines: the grader runs plain Python.
+
+    Only a cell that is not already valid Python is touched, so a continuation line
+    that starts with ``%`` or ``!=`` inside brackets keeps its meaning.
+    """
+    try:
+        ast.parse(source)
+        return source
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def parse(source: str) -> tuple[ast.Module | None, str]:
@@ -115,35 +128,14 @@ def _aliases(trees: list[ast.Module]) -> dict[str, str]:
     return found
 
 
-def _library_origin(dotted: str) -> tuple[str, bool] | None:
-    """(module that defines what ``dotted`` names, whether it is that module), in srlib's library only.
-
-    Only ``srlib.data``, ``srlib.models`` and ``srlib.losses``, imported here by the
-    grader, are looked into: nothing a notebook names is ever imported.
-    """
-    package = next((p for p in LIBRARY_PACKAGES if dotted == p or dotted.startswith(p + ".")), None)
-    if package is None:
-        return None
-    obj, owner = importlib.import_module(package), package
-    for attr in dotted[len(package) + 1:].split(".") if dotted != package else []:
-        if isinstance(obj, ModuleType):
-            owner = obj.__name__
-        obj = getattr(obj, attr, None)
-        if obj is None:
-            return None
-    if isinstance(obj, ModuleType):
-        return obj.__name__, True
-    return (getattr(obj, "__module__", None) or owner), False  # data (a dict): where it was taken from
-
-
 def _blocked(module: str) -> bool:
     return any(module == b or module.startswith(b + ".") for b in BLOCKED_MODULES)
 
 
-def _is_library(dotted: str, library: tuple[str, ...]) -> bool:
-    origin, is_module = _library_origin(dotted) or ("", False)
-    return bool(origin) and any(origin == m or origin.startswith(m + ".") or (is_module and m.startswith(origin + "."))
-                                for m in library)
+def _library(dotted: str) -> bool:
+    """Whether ``dotted`` names srlib beyond what a notebook may use while graded (checks, course)."""
+    parts = dotted.split(".")
+    return parts[0] == "srlib" and len(parts) > 1 and parts[1] not in ALLOWED_SRLIB
 
 
 def _uses(tree: ast.Module, aliases: dict[str, str]):
@@ -155,6 +147,8 @@ def _uses(tree: ast.Module, aliases: dict[str, str]):
         elif isinstance(node, ast.ImportFrom):
             module = "." * node.level + (node.module or "")
             yield ("from", module, node)
+            if any(a.name == "*" for a in node.names):
+                yield ("star", module, node)
             yield from (("import", f"{module}.{a.name}", node) for a in node.names)
         elif isinstance(node, ast.Attribute):
             yield ("attribute", node.attr, node)
@@ -162,6 +156,8 @@ def _uses(tree: ast.Module, aliases: dict[str, str]):
             if dotted and dotted.split(".")[0] in aliases:
                 root, _, rest = dotted.partition(".")
                 yield ("module chain", f"{aliases[root]}.{rest}", node)
+        elif isinstance(node, ast.MatchClass):  # `case object(sys=s)` reads attributes too
+            yield from (("attribute", attr, node) for attr in node.kwd_attrs)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             yield ("call", node.func.id, node)
         elif isinstance(node, ast.Name):
@@ -170,10 +166,12 @@ def _uses(tree: ast.Module, aliases: dict[str, str]):
                 yield ("module chain", aliases[node.id], node)
 
 
-def _problem(kind: str, name: str, node: ast.AST, library: tuple[str, ...], forbidden: tuple[str, ...]) -> str:
+def _problem(kind: str, name: str, node: ast.AST, forbidden: tuple[str, ...]) -> str:
     """Why this use breaks the policy, or ''."""
     if kind in ("import", "from") and (name.startswith(".") or _blocked(name)):
         return f"imports {name}, which an exercise does not need"
+    if kind == "star":
+        return f"imports * from {name} (import the names you use)"
     if kind == "call" and name in BLOCKED_CALLS:
         return f"calls {name}(), which an exercise does not need"
     if kind == "call" and name in ("getattr", "setattr", "delattr", "hasattr"):
@@ -183,18 +181,22 @@ def _problem(kind: str, name: str, node: ast.AST, library: tuple[str, ...], forb
         name, kind = key.value, "attribute"
     if kind in ("attribute", "name") and name.startswith("__") and name not in ALLOWED_DUNDERS:
         return f"uses {name}, which an exercise does not need"
+    if kind == "attribute" and name in ANYWHERE:
+        return f"uses .{name}, which an exercise does not need"
     if kind == "attribute" and name in forbidden:
         return f"uses {name}, which this task asks you to write yourself"
     if kind == "module chain":
         parts = name.split(".")
-        if _blocked(name) or any(p.startswith("_") for p in parts[1:]) or parts[-1] in BLOCKED_ATTRIBUTES:
+        reexported = any(p in BLOCKED_MODULES for p in parts[1:])  # torch.sys, numpy.os, ...: modules re-exported
+        if _blocked(name) or reexported or any(p.startswith("_") for p in parts[1:]) or parts[-1] in BLOCKED_ATTRIBUTES:
             return f"uses {name}, which an exercise does not need"
-    if kind in ("import", "module chain") and name.startswith("srlib.") and _is_library(name, library):
-        return f"uses {name}, the course library's own implementation of this task"
+    if kind in ("import", "module chain") and _library(name):
+        return (f"uses {name}: while it runs your code the grader keeps the course library out of reach "
+                "(only srlib.checks and srlib.course are there)")
     return ""
 
 
-def policy_problems(cells: list[str], library: tuple[str, ...] = (), forbidden: tuple[str, ...] = ()) -> list[str]:
+def policy_problems(cells: list[str], forbidden: tuple[str, ...] = ()) -> list[str]:
     """One sentence per cell that breaks the grader's policy (see the module docstring)."""
     parsed = [parse(source) for source in cells]
     aliases = _aliases([tree for tree, _ in parsed if tree is not None])
@@ -204,7 +206,7 @@ def policy_problems(cells: list[str], library: tuple[str, ...] = (), forbidden: 
         if error == "unreadable":
             problems.append(f"{where} is too large or too deeply nested for the grader to read")
         for kind, name, node in _uses(tree, aliases) if tree is not None else ():
-            why = _problem(kind, name, node, library, forbidden)
+            why = _problem(kind, name, node, forbidden)
             if why:
                 problems.append(f"{where} {why}")
                 break
