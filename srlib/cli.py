@@ -144,6 +144,21 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pretrained(args: argparse.Namespace) -> int:
+    """List the course's shipped models with how they were trained and how they score."""
+    from srlib.pretrained import REGENERATE, list_pretrained
+
+    print(f"{'name':<8} {'architecture':<12} {'parameters':>10}  {'recipe':<15} {'iterations':>10} {'minutes':>7}  "
+          f"{'PSNR-Y':>6} {'SSIM-Y':>6}  {'bicubic PSNR-Y':>14} {'SSIM-Y':>6}  {'grad. energy':>12}")
+    for row in list_pretrained():
+        print(f"{row['name']:<8} {row['architecture']:<12} {row['parameters']:>10,d}  {row['recipe']:<15} "
+              f"{row['iterations']:>10,d} {row['minutes']:>7.1f}  {row['psnr_y']:>6.2f} {row['ssim_y']:>6.4f}  "
+              f"{row['bicubic_psnr_y']:>14.2f} {row['bicubic_ssim_y']:>6.4f}  {row['gradient_energy']:>12.2f}")
+    print("held out: the bundled photos chelsea, coffee, immunohistochemistry (never trained on); x4, Y channel, "
+          f"border 4; gradient energy relative to HR (bicubic's is lower). Retrain: {REGENERATE}")
+    return 0
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade students' exercise notebooks into a CSV (and markdown feedback)."""
     from srlib.grading import EXERCISES, Limits, grade
@@ -157,6 +172,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     rows = grade(args.submissions, args.out, args.feedback, args.timeout, args.exercise, limits=limits)
     print(f"graded {len(rows)} submission(s); wrote {args.out}" + (f" and {args.feedback}/" if args.feedback else ""))
     return 0
+
+
+WEIGHTS_HELP = "generator.pt, public ESRGAN weights, or a shipped model (psnr, bce, wgan-gp, ragan)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("evaluate", help="PSNR/SSIM of a generator beside bicubic (the literature's protocol)")
-    p.add_argument("--weights", required=True, help="generator.pt or public ESRGAN weights")
+    p.add_argument("--weights", required=True, help=WEIGHTS_HELP)
     p.add_argument("--data", default="samples", help="samples, set5, set14, b100, urban100 or a folder of HR images")
     p.add_argument("--root", default="data", help="where the benchmark sets live (data/benchmark/...)")
     p.add_argument("--out", default="runs/evaluate", help="folder for evaluation.csv and evaluation.json")
@@ -205,8 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("interpolate", help="ESRGAN network interpolation of two generators")
-    p.add_argument("--psnr", required=True, help="PSNR-oriented generator (alpha = 0)")
-    p.add_argument("--gan", required=True, help="GAN generator (alpha = 1)")
+    p.add_argument("--psnr", required=True, help="PSNR-oriented generator (alpha = 0): " + WEIGHTS_HELP)
+    p.add_argument("--gan", required=True, help="GAN generator (alpha = 1): " + WEIGHTS_HELP)
     p.add_argument("--alpha", type=float, required=True, help="0 = PSNR model, 1 = GAN model")
     p.add_argument("--out", required=True, help="output generator.pt")
     p.set_defaults(func=cmd_interpolate)
@@ -214,11 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("upscale", help="upscale an image of any size (tiles with overlap)")
     p.add_argument("input", help="image file (RGB, RGBA, grayscale or 16-bit grayscale)")
     p.add_argument("output", help="output image file (same kind as the input)")
-    p.add_argument("--weights", required=True, help="generator.pt or public ESRGAN weights")
+    p.add_argument("--weights", required=True, help=WEIGHTS_HELP)
     p.add_argument("--tile", type=int, default=256, help="LR tile side; 0 = no tiling (default 256)")
     p.add_argument("--tile-pad", type=int, default=24, help="LR context around each tile (default 24)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_upscale)
+
+    p = sub.add_parser("pretrained", help="list the course's shipped models (usable as --weights NAME)")
+    p.set_defaults(func=cmd_pretrained)
 
     p = sub.add_parser("grade", help="grade exercise notebooks (files or one folder per student)")
     p.add_argument("submissions", nargs="+", help="notebooks, or folders of them (submissions/student01/...)")

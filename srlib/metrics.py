@@ -108,3 +108,22 @@ def ssim(sr, hr, crop_border: int = 4, y_channel: bool = True, round_8bit: bool 
     ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     value = ssim_map.flatten(1).mean(dim=1)  # (N,), channels averaged
     return value.float() if batched else float(value[0])
+
+
+def gradient_energy(img, crop_border: int = 4) -> float:
+    """Mean squared finite difference of the Y channel: how much fine detail an image holds.
+
+    E(x) = mean((Y[i+1, j] - Y[i, j])^2) + mean((Y[i, j+1] - Y[i, j])^2), on the
+    8-bit rounded Y channel without ``crop_border`` pixels at each side, for
+    torch (1, 3, H, W) or numpy (H, W, 3) RGB in [0, 1]. Blurry PSNR-oriented
+    outputs have far less of it than the HR photo; GAN outputs more (the
+    perception-distortion trade-off, Blau and Michaeli 2018, arXiv:1711.06077).
+    Taught in: notebooks 05 and 08.
+    """
+    y, _, _ = _prepare(img, img, crop_border, True, True)
+    return float(((y[..., 1:, :] - y[..., :-1, :]) ** 2).mean() + ((y[..., :, 1:] - y[..., :, :-1]) ** 2).mean())
+
+
+def relative_gradient_energy(sr, hr, crop_border: int = 4) -> float:
+    """``gradient_energy(sr) / gradient_energy(hr)``: 1 means as much fine detail as the photo."""
+    return gradient_energy(sr, crop_border) / gradient_energy(hr, crop_border)

@@ -40,8 +40,10 @@ def interpolate_state_dicts(psnr_state: dict, gan_state: dict, alpha: float) -> 
 
 
 def _read(path: str | Path) -> tuple[dict, dict | None]:
-    """(state_dict in BasicSR names, srlib config or None) of a generator or public weights file."""
-    payload = read_weights_file(path)
+    """(state_dict in BasicSR names, srlib config or None) of a generator, public weights, or a shipped name."""
+    from srlib.pretrained import resolve_weights
+
+    payload = read_weights_file(resolve_weights(path))
     if isinstance(payload, dict) and payload.get("format") == FORMAT:
         return payload["state_dict"], payload["config"]
     return to_basicsr_names(payload), None

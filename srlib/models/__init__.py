@@ -3,6 +3,7 @@
 from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
 from srlib.models.discriminator import VGGStyleDiscriminator
 from srlib.models.espcn import ResidualESPCN
+from srlib.models.generator_file import build_generator, load_generator, save_generator
 from srlib.models.rrdb import RRDB, ResidualDenseBlock, RRDBNet, scaled_kaiming_
 from srlib.models.srresnet import MSRResNet, SRResNet
 from srlib.models.upsample import (NearestConvUpsampler, PixelShuffleUpsampler,
@@ -21,5 +22,5 @@ __all__ = [
     "scaled_kaiming_", "SRResNet", "MSRResNet", "NearestConvUpsampler", "PixelShuffleUpsampler",
     "TransposedConvUpsampler", "icnr_", "make_upsampler", "upsample_stages", "check_state_dict",
     "download_esrgan_weights", "load_esrgan_weights", "to_basicsr_names", "count_parameters",
-    "VGGStyleDiscriminator", "ResidualESPCN",
+    "VGGStyleDiscriminator", "ResidualESPCN", "build_generator", "load_generator", "save_generator",
 ]

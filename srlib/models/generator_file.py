@@ -42,23 +42,49 @@ def build_generator(config: dict) -> nn.Module:
     raise ValueError(f"unknown generator {kind!r}; use rrdbnet, srresnet, msrresnet or espcn")
 
 
-def save_generator(path: str | Path, model: nn.Module, config: dict, recipe: str = "") -> Path:
-    """Write ``generator.pt`` atomically (temporary file, then rename)."""
+def save_generator(path: str | Path, model: nn.Module, config: dict, recipe: str = "",
+                   metadata: dict | None = None) -> Path:
+    """Write ``generator.pt`` atomically (temporary file, then rename).
+
+    ``metadata`` (plain types) records how the model was made and how it scored;
+    ``read_metadata`` returns it without building the model.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = ("generator", "num_feat", "num_block", "num_grow_ch", "scale")
     payload = {"format": FORMAT, "config": {k: config[k] for k in keys if k in config},
-               "recipe": recipe, "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+               "recipe": recipe, "metadata": metadata or {},
+               "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)
     return path
 
 
+def read_metadata(path: str | Path) -> dict:
+    """The ``config``, ``recipe`` and ``metadata`` of a ``generator.pt`` (no model is built)."""
+    payload = read_weights_file(path)
+    if not (isinstance(payload, dict) and payload.get("format") == FORMAT):
+        raise ValueError(f"{path}: not a generator.pt written by srlib")
+    return {"config": payload["config"], "recipe": payload.get("recipe", ""),
+            "metadata": payload.get("metadata", {}),
+            "parameters": sum(p.numel() for p in build_generator(payload["config"]).parameters())}
+
+
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
-    """Rebuild and load a generator from ``generator.pt`` or a public ESRGAN weights file."""
-    payload = read_weights_file(path, " (a generator.pt from `srlib train` or `srlib demo`, or public "
-                                      "ESRGAN weights)")
+    """Rebuild and load a generator from ``generator.pt``, public ESRGAN weights, or a shipped name.
+
+    ``path`` may name one of the course's shipped models (``"psnr"``, ``"ragan"``;
+    ``srlib pretrained`` lists them).
+    """
+    from srlib.pretrained import damaged, resolve_weights
+
+    path = resolve_weights(path)
+    try:
+        payload = read_weights_file(path, " (a generator.pt from `srlib train` or `srlib demo`, public "
+                                          "ESRGAN weights, or a shipped model name: `srlib pretrained`)")
+    except ValueError as exc:
+        raise damaged(path, exc) or exc
     if isinstance(payload, dict) and payload.get("format") == FORMAT:
         model = build_generator(payload["config"])
         check_state_dict(model, payload["state_dict"], source=str(path))

@@ -1,0 +1,91 @@
+"""The course's shipped models: complete metadata, reproducible held-out scores, names everywhere."""
+
+import shutil
+
+import pytest
+import torch
+
+from srlib.cli import main
+from srlib.infer.evaluate import evaluate_generator
+from srlib.metrics import relative_gradient_energy
+from srlib.models import load_generator
+from srlib.models.generator_file import read_metadata
+from srlib.pretrained import NAMES, PRETRAINED_DIR, list_pretrained, pretrained_path
+
+META_KEYS = {"name", "recipe", "init", "iterations", "seed", "training_seconds", "device", "data", "vgg_weights",
+             "command", "torch", "held_out"}
+
+
+def test_every_shipped_model_records_how_it_was_made_within_5_mb():
+    total = 0
+    for name in NAMES:
+        path = pretrained_path(name)
+        total += path.stat().st_size
+        meta = read_metadata(path)["metadata"]
+        assert META_KEYS <= set(meta), (name, META_KEYS - set(meta))
+        assert meta["command"].startswith("python tools/pretrain.py") and meta["iterations"] > 0
+        assert (meta["init"] == "psnr") == (name != "psnr")
+        assert (meta["vgg_weights"] in ("random", "imagenet")) == (name != "psnr")
+        assert meta["recipe"]["adversarial"] == (None if name == "psnr" else name)
+    assert total <= 5 * 2**20
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_held_out_scores_are_reproduced(name):
+    from srlib.data import imresize, sample_dataset
+
+    held = read_metadata(pretrained_path(name))["metadata"]["held_out"]
+    model = load_generator(name)
+    val = sample_dataset("val", scale=4)
+    mean = evaluate_generator(model, val, 4)["mean"]
+    assert mean["model_psnr"] == pytest.approx(held["psnr_y"], abs=0.01)
+    assert mean["model_ssim"] == pytest.approx(held["ssim_y"], abs=1e-4)
+    assert mean["bicubic_psnr"] == pytest.approx(held["bicubic_psnr_y"], abs=0.01)
+    pairs = [val[i] for i in range(len(val))]
+    with torch.no_grad():
+        energy = [relative_gradient_energy(model(lr[None]).clamp(0, 1), hr[None]) for lr, hr in pairs]
+        bicubic = [relative_gradient_energy(imresize(lr[None].double(), 4).clamp(0, 1).float(), hr[None])
+                   for lr, hr in pairs]
+    assert sum(energy) / len(energy) == pytest.approx(held["gradient_energy"], abs=1e-3)
+    assert sum(bicubic) / len(bicubic) == pytest.approx(held["bicubic_gradient_energy"], abs=1e-3)
+
+
+def test_the_models_show_the_trade_off_they_are_shipped_for():
+    rows = {row["name"]: row for row in list_pretrained()}
+    psnr = rows["psnr"]
+    assert psnr["psnr_y"] >= psnr["bicubic_psnr_y"] + 1.0  # the PSNR model clearly beats bicubic
+    for name in ("bce", "wgan-gp", "ragan"):
+        gan = rows[name]
+        assert gan["gradient_energy"] > psnr["gradient_energy"] * 1.2, name  # visibly sharper
+        assert gan["psnr_y"] >= gan["bicubic_psnr_y"] - 0.5, name  # and not collapsed
+
+
+def test_names_work_wherever_a_weights_file_does(tmp_path, capsys):
+    assert main(["pretrained"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"\n{name} " in out for name in NAMES) and out.count(" espcn ") == len(NAMES)
+    assert main(["evaluate", "--weights", "psnr", "--data", "samples", "--out", str(tmp_path / "ev")]) == 0
+    assert main(["interpolate", "--psnr", "psnr", "--gan", "ragan", "--alpha", "0.5",
+                 "--out", str(tmp_path / "half.pt")]) == 0
+    half, psnr, ragan = (load_generator(p).state_dict() for p in (tmp_path / "half.pt", "psnr", "ragan"))
+    key = next(iter(half))
+    torch.testing.assert_close(half[key], (psnr[key] + ragan[key]) / 2)
+    from srlib.data import load_photo, save_image
+
+    save_image(load_photo("coffee")[:40, :48], tmp_path / "in.png")
+    assert main(["upscale", "--weights", "ragan", str(tmp_path / "in.png"), str(tmp_path / "out.png")]) == 0
+
+
+def test_unknown_or_damaged_names_say_what_to_do(tmp_path, monkeypatch, capsys):
+    with pytest.raises(ValueError, match="the course ships: psnr, bce, wgan-gp, ragan"):
+        load_generator("esrgan")
+    assert main(["upscale", "--weights", "nope", "in.png", "out.png"]) == 2
+    assert "the course ships" in capsys.readouterr().err
+    fake = tmp_path / "pretrained"
+    shutil.copytree(PRETRAINED_DIR, fake, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (fake / "ragan" / "generator.pt").write_bytes(b"not a model")
+    monkeypatch.setattr("srlib.pretrained.PRETRAINED_DIR", fake)
+    with pytest.raises(ValueError, match="ragan/generator.pt is damaged.*python tools/pretrain.py --only ragan"):
+        list_pretrained()
+    with pytest.raises(ValueError, match="ragan/generator.pt is damaged.*python tools/pretrain.py --only ragan"):
+        load_generator("ragan")
