@@ -40,11 +40,12 @@ def datasets(data: str, recipe: Recipe, root: str = "data"):
     if data == "div2k":
         from srlib.data import PairedFolderDataset
 
-        hr_dir, lr_dir = div2k_folders(root, "train", recipe.scale)
         sub_hr = Path(root) / "DIV2K" / "DIV2K_train_HR_sub"
         sub_lr = Path(root) / "DIV2K" / f"DIV2K_train_LR_bicubic_X{recipe.scale}_sub"
-        if sub_hr.is_dir() and sub_lr.is_dir():
+        if sub_hr.is_dir() and sub_lr.is_dir():  # the full-size images may be gone (srlib.colab)
             hr_dir, lr_dir = sub_hr, sub_lr
+        else:
+            hr_dir, lr_dir = div2k_folders(root, "train", recipe.scale)
         val_hr, val_lr = div2k_folders(root, "valid", recipe.scale)
         return (PairedFolderDataset(hr_dir, lr_dir, scale=recipe.scale, hr_patch=recipe.hr_patch,
                                     repeat=10, seed=recipe.seed),
