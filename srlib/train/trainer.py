@@ -241,6 +241,7 @@ class Trainer:
                     callback(self, logs)
                 if max_seconds is not None and self._out_of_time(start, max_seconds, at_check):
                     break
+            self.guard.check(self.iteration)  # a session may end between two checks
             if self.seconds_per_iteration is None and self.iteration > first:  # too short to exclude a warm-up
                 self.seconds_per_iteration = (time.perf_counter() - start) / (self.iteration - first)
         finally:
