@@ -108,9 +108,9 @@ from srlib.colab import div2k_subimages
 start = time.perf_counter()
 if profile.name == "gpu":
     print(div2k_subimages("data", cache=STORE / "data" if ON_DRIVE else None))
-    DATA, EVAL_IMAGES = "div2k", 10  # validate on 10 DIV2K validation images
+    DATA, EVAL_IMAGES, WORKERS = "div2k", 10, 2  # validate on 10 DIV2K images; 2 loader processes
 else:
-    DATA, EVAL_IMAGES = "samples", None
+    DATA, EVAL_IMAGES, WORKERS = "samples", None, 0
 print(f"training data: {DATA} (ready in {time.perf_counter() - start:.0f} s)")
 
 # %% [markdown]
@@ -171,7 +171,8 @@ def run_stage(name, init=None):
         print(f"{name}: resuming at iteration {status['iteration']:,} "
               f"({spent:.0f} min done{'' if left is None else f', {left:.0f} min left'})")
     return train(recipe, DATA, folder, resume=status is not None, init=str(init) if init else None, minutes=left,
-                 profile_name=profile.name, eval_images=EVAL_IMAGES, session_hours=COLAB_SESSION_HOURS)
+                 profile_name=profile.name, eval_images=EVAL_IMAGES, num_workers=WORKERS,
+                 session_hours=COLAB_SESSION_HOURS)
 
 
 # %% [markdown]
@@ -278,9 +279,9 @@ plt.show()
 
 # %%
 check_recipe = scaled(get_recipe("esrgan_psnr"), profile)
-check_recipe.total_iters = 6
+check_recipe.total_iters = 4
 train(check_recipe, "samples", SCRATCH / "uninterrupted", profile_name=profile.name, progress=False)
-train(check_recipe, "samples", SCRATCH / "interrupted", max_iters=3, profile_name=profile.name, progress=False)
+train(check_recipe, "samples", SCRATCH / "interrupted", max_iters=2, profile_name=profile.name, progress=False)
 train(check_recipe, "samples", SCRATCH / "interrupted", resume=True, profile_name=profile.name, progress=False)
 a = torch.load(SCRATCH / "uninterrupted" / "generator.pt", weights_only=True)["state_dict"]
 b = torch.load(SCRATCH / "interrupted" / "generator.pt", weights_only=True)["state_dict"]

@@ -57,7 +57,7 @@ def test_progress_reports_speed_and_the_full_schedule(tmp_path, capsys):
     assert main(["train", "--profile", "ci", "--recipe", "esrgan_psnr", "--out", str(tmp_path),
                  "--max-iters", "3"]) == 0
     out = capsys.readouterr().out
-    assert "esrgan_psnr: stopped at iteration 3 of 40 (last iteration)" in out
+    assert "esrgan_psnr: stopped at iteration 3 of 40 (--max-iters)" in out
     assert "s/iteration: the full schedule of 40 iterations takes" in out
 
 

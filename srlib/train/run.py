@@ -195,7 +195,7 @@ def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = No
     logger = RunLogger(out, trainer.iteration) if rank == 0 else None
     best = max((float(r["psnr"]) for r in (logger.rows if logger else []) if r.get("psnr")), default=-1.0)
     started, first, last_save = time.perf_counter(), trainer.iteration, time.perf_counter()
-    state = {"validated": -1, "logged": -1, "logs": {}}
+    track = {"validated": -1, "logged": -1, "logs": {}}  # the last validated and logged iterations
 
     def checkpoint(tr: Trainer, is_best: bool = False) -> None:
         nonlocal last_save
@@ -216,14 +216,14 @@ def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = No
             save_samples(tr, out)
             is_best = row["psnr"] > best
             best = max(best, row["psnr"])
-            state["validated"] = tr.iteration
+            track["validated"] = tr.iteration
         logger.log(tr.iteration, row)
-        state["logged"] = tr.iteration
+        track["logged"] = tr.iteration
         return is_best
 
     def after_step(tr: Trainer, logs: dict) -> None:
         it = tr.iteration
-        state["logs"] = logs
+        track["logs"] = logs
         if it == first + 3 and dev.type == "cpu" and profile.name == "gpu":
             per_it = (time.perf_counter() - started) / 3
             warnings.warn(f"about {per_it * (stop - it) / 3600:.1f} hours to go on this CPU", stacklevel=2)
@@ -244,14 +244,15 @@ def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = No
     path = out / "generator.pt"
     if rank == 0:
         it, is_best = trainer.iteration, False
-        validate = bool(recipe.val_every) and state["validated"] != it
-        if it > first and (state["logged"] != it or validate):  # stopped by the time budget
-            is_best = record(trainer, state["logs"], validate)
+        validate = bool(recipe.val_every) and track["validated"] != it
+        if it > first and (track["logged"] != it or validate):  # stopped by the time budget
+            is_best = record(trainer, track["logs"], validate)
         if is_best or not (out / f"ckpt_{it:06d}.pt").exists():
             checkpoint(trainer, is_best)
         save_generator(path, trainer.eval_model, recipe_dict(recipe), recipe.name)
         if progress and trainer.seconds_per_iteration:
-            why = "time budget" if trainer.iteration < stop else "last iteration"
+            why = ("end of the recipe" if it >= recipe.total_iters else "--max-iters" if it >= stop
+                   else "time budget")
             say(f"{recipe.name}: stopped at iteration {trainer.iteration:,} of {recipe.total_iters:,} "
                 f"({why}) after {(time.perf_counter() - started) / 60:.1f} min on {device_name(dev)}; "
                 + str(estimate(trainer.seconds_per_iteration, recipe.total_iters, trainer.iteration,
