@@ -385,7 +385,7 @@ for name, recipe in variants.items():
         trainer = Trainer(recipe, sr_train, sr_val, device=device)
     trainer.generator.load_state_dict(start_state)
     logs = []
-    trainer.fit(gan_iters, callback=lambda tr, l: logs.append(l))
+    trainer.fit(gan_iters, callback=lambda tr, l: logs.append({k: float(v) for k, v in l.items()}))
     sr_runs[name] = (trainer, logs, trainer.validate())
 
 # %%

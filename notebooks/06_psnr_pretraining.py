@@ -71,7 +71,7 @@ profile, device = setup(seed=0)
 from srlib.train import Trainer, get_recipe, scaled
 
 print(get_recipe("esrgan_psnr"))
-show(Trainer.train_step)
+show(Trainer.step)
 
 # %% [markdown]
 # For a run that learns within minutes on a CPU we use the course's small `demo` network, a
@@ -120,7 +120,7 @@ def run(criterion):
     curve, losses, start = [], [], time.perf_counter()
 
     def record(tr, logs):
-        losses.append(logs["pixel"])
+        losses.append(float(logs["pixel"]))
         if tr.iteration in checkpoints:
             curve.append((tr.iteration, tr.validate()["psnr"]))
 

@@ -66,7 +66,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         recipe.vgg_weights = args.vgg_weights
     path = train(recipe, args.data, args.out, max_iters=args.max_iters, resume=args.resume, init=args.init,
                  overwrite=args.overwrite, device=args.device, amp=args.amp, num_workers=args.workers,
-                 profile_name=profile.name, progress=not args.quiet)
+                 profile_name=profile.name, progress=not args.quiet, minutes=args.minutes)
     print(f"generator written to {path}")
     return 0
 
@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="samples", help="samples, div2k (under data/) or a folder of HR images")
     p.add_argument("--out", required=True, help="output folder (checkpoints, logs, generator.pt)")
     p.add_argument("--max-iters", type=int, default=None, help="stop at this iteration (resumable)")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="stop at the first iteration after M minutes and write a checkpoint; --resume "
+                        "continues with a new budget")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
     p.add_argument("--init", default=None, help="start the generator from this generator.pt (GAN recipes)")

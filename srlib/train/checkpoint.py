@@ -7,6 +7,10 @@
   grad scaler, EMA, RNG states, the iteration (the data order is a function
   of the seed and the iteration), and the recipe.
 - Loaded with ``weights_only=True``: no pickled code runs.
+- Portable: written on a GPU, resumed on another GPU type or on the CPU
+  (tensors are loaded to the CPU first; the optimiser's fused/foreach flags and
+  the grad scaler follow the machine that resumes; ``device_name`` is stored so
+  the resume can say what changed).
 Taught in: notebook 07.
 """
 
@@ -37,8 +41,45 @@ def set_rng_state(state: dict) -> None:
     random.setstate((version, tuple(internal), gauss))
     kind, keys, pos, has_gauss, cached = state["numpy"]
     np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+    if "cuda" in state and torch.cuda.is_available():  # as many GPUs as both machines have
+        for index, cuda_state in enumerate(state["cuda"][: torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(cuda_state, index)
+
+
+def device_name(device: torch.device) -> str:
+    """'cpu' or 'cuda (Tesla T4)': stored in checkpoints, compared on resume."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type
+
+
+def device_change_note(state: dict, device: torch.device) -> str | None:
+    """A sentence when a checkpoint is resumed on another kind of device, else None."""
+    written, here = state.get("device"), device_name(device)
+    if written is None or written == here:
+        return None
+    return (f"resuming a checkpoint written on {written} on {here}: this works (tensors are moved, "
+            "mixed precision follows this machine), but the continuation matches an uninterrupted "
+            "run only to rounding, not bit for bit")
+
+
+def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict) -> None:
+    """``optimizer.load_state_dict``, keeping this machine's fused/foreach implementation.
+
+    A CPU checkpoint (foreach Adam) resumed on CUDA (fused Adam), or the reverse:
+    the saved flags would otherwise replace ours, and fused Adam needs its step
+    counts on the device (``load_state_dict`` moves them when the flag says fused).
+    """
+    groups = [dict(saved, **{k: mine[k] for k in ("fused", "foreach") if k in mine})
+              for saved, mine in zip(state["param_groups"], optimizer.param_groups)]
+    optimizer.load_state_dict(dict(state, param_groups=groups))
+
+
+def load_scaler_state(scaler: torch.amp.GradScaler, state: dict) -> None:
+    """A disabled scaler (CPU, bf16) saves ``{}``; an fp16 resume then starts a fresh scale."""
+    if state and scaler.is_enabled():
+        scaler.load_state_dict(state)
 
 
 def _listify(x):

@@ -1,8 +1,11 @@
 """``srlib train``: a training run in an output folder, resumable after a disconnect.
 
-DIR/ holds ``ckpt_NNNNNN.pt`` (the last K), ``best.pt``, ``metrics.csv``,
-``tb/`` (TensorBoard), ``samples/`` (validation crops) and ``generator.pt``.
-Under ``torchrun`` (``WORLD_SIZE`` > 1) each process trains on its slice of
+DIR/ holds ``ckpt_NNNNNN.pt`` (the last K), ``status.json``, ``best.pt``,
+``metrics.csv``, ``tb/`` (TensorBoard), ``samples/`` (validation crops) and
+``generator.pt``. ``minutes`` bounds a session: training stops at the first
+iteration boundary after it, validates, and writes a checkpoint (also written
+every ``save_minutes``, so a disconnect loses little); ``resume`` continues
+with a new budget. Under ``torchrun`` each process trains on its slice of
 every batch with DDP (NCCL on GPUs, gloo on CPUs); rank 0 writes the files.
 Taught in: notebooks 06 and 07.
 """
@@ -22,7 +25,9 @@ import torch.distributed as dist
 from srlib.course import get_device, get_profile
 from srlib.data import (SRDataset, div2k_folders, list_images, read_image_uint8, sample_dataset)
 from srlib.models.generator_file import load_generator, save_generator
-from srlib.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from srlib.train.budget import check_minutes, estimate, write_status
+from srlib.train.checkpoint import (device_change_note, device_name, latest_checkpoint, load_checkpoint,
+                                    save_checkpoint)
 from srlib.train.recipes import Recipe, recipe_dict
 from srlib.train.trainer import Trainer
 
@@ -35,11 +40,12 @@ def datasets(data: str, recipe: Recipe, root: str = "data"):
     if data == "div2k":
         from srlib.data import PairedFolderDataset
 
-        hr_dir, lr_dir = div2k_folders(root, "train", recipe.scale)
         sub_hr = Path(root) / "DIV2K" / "DIV2K_train_HR_sub"
         sub_lr = Path(root) / "DIV2K" / f"DIV2K_train_LR_bicubic_X{recipe.scale}_sub"
-        if sub_hr.is_dir() and sub_lr.is_dir():
+        if sub_hr.is_dir() and sub_lr.is_dir():  # the full-size images may be gone (srlib.colab)
             hr_dir, lr_dir = sub_hr, sub_lr
+        else:
+            hr_dir, lr_dir = div2k_folders(root, "train", recipe.scale)
         val_hr, val_lr = div2k_folders(root, "valid", recipe.scale)
         return (PairedFolderDataset(hr_dir, lr_dir, scale=recipe.scale, hr_patch=recipe.hr_patch,
                                     repeat=10, seed=recipe.seed),
@@ -73,8 +79,8 @@ def prepare_out_dir(out: Path, resume: bool, overwrite: bool) -> Path | None:
 
 
 def setup_distributed() -> torch.device | None:
-    """Initialise DDP when launched by torchrun; the device of this process, else None."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+    """Initialise DDP when launched by torchrun (even with one process); this process's device, else None."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 and "TORCHELASTIC_RUN_ID" not in os.environ:
         return None
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available():
@@ -103,7 +109,11 @@ class RunLogger:
             self.tb = None
 
     def log(self, iteration: int, values: dict) -> None:
-        self.rows.append({"iteration": iteration, **{k: f"{v:.6g}" for k, v in values.items()}})
+        row = {k: f"{v:.6g}" for k, v in values.items()}
+        if self.rows and int(self.rows[-1]["iteration"]) == iteration:  # more values for the same row
+            self.rows[-1].update(row)
+        else:
+            self.rows.append({"iteration": iteration, **row})
         if self.tb is not None:
             for k, v in values.items():
                 self.tb.add_scalar(k, v, iteration)
@@ -129,16 +139,29 @@ def save_samples(trainer: Trainer, out: Path) -> None:
     save_image(row, out / "samples" / f"iter_{trainer.iteration:06d}.png")
 
 
+def oom_message(recipe: Recipe) -> str:
+    return (f"CUDA ran out of memory with batch {recipe.batch_size} and HR patch {recipe.hr_patch}: lower "
+            "the batch size or the patch size (a YAML recipe, or --profile cpu for smaller ones), or use "
+            "--amp bf16 / fp16; then resume with --resume")
+
+
 def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = None, resume: bool = False,
           init: str | None = None, overwrite: bool = False, device: str | None = None, amp: str = "auto",
-          num_workers: int = 0, profile_name: str | None = None, progress: bool = True) -> Path:
-    """Run (or resume) training; returns the path of ``generator.pt``."""
+          num_workers: int = 0, profile_name: str | None = None, progress: bool = True,
+          minutes: float | None = None, save_minutes: float = 10.0, eval_images: int | None = None,
+          session_hours: float = 12.0) -> Path:
+    """Run (or resume) training, for at most ``minutes`` if given; returns the path of ``generator.pt``."""
+    check_minutes(minutes)
+    if max_iters is not None and max_iters < 1:
+        raise ValueError(f"--max-iters must be at least 1, got {max_iters}")
     out = Path(out)
     ddp_device = setup_distributed()
     rank = dist.get_rank() if dist.is_initialized() else 0
+    say = print if rank == 0 else (lambda *a, **k: None)
     profile = get_profile(profile_name)
     if ddp_device is not None:
         dev = ddp_device
+        say(f"DDP: backend {dist.get_backend()}, {dist.get_world_size()} process(es), device {device_name(dev)}")
     else:
         dev = torch.device(device) if device else get_device(profile)
     if profile.name == "gpu" and dev.type != "cuda":
@@ -148,9 +171,20 @@ def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = No
     out.mkdir(parents=True, exist_ok=True)
     train_set, val_set = datasets(data, recipe)
     trainer = Trainer(recipe, train_set, val_set, device=dev, amp=amp, num_workers=num_workers,
-                      eval_images=profile.eval_images)
+                      eval_images=profile.eval_images if eval_images is None else eval_images)
+    stop = min(max_iters, recipe.total_iters) if max_iters else recipe.total_iters
     if ckpt is not None:
-        trainer.load_state_dict(load_checkpoint(ckpt), source=str(ckpt))
+        state = load_checkpoint(ckpt)
+        if state["iteration"] >= stop:
+            limit = f"--max-iters {max_iters}" if max_iters and max_iters < recipe.total_iters else \
+                f"the end of the recipe ({recipe.total_iters:,} iterations)"
+            raise ValueError(f"{out} is already at iteration {state['iteration']:,}, {limit}: nothing to "
+                             f"train. Raise --max-iters to continue it (the recipe runs to "
+                             f"{recipe.total_iters:,}); its generator is {out / 'generator.pt'}")
+        trainer.load_state_dict(state, source=str(ckpt))
+        note = device_change_note(state, dev)
+        if note:
+            say(note)
     elif init:
         trainer.generator.load_state_dict(load_generator(init).state_dict())
         if trainer.ema is not None:
@@ -158,44 +192,72 @@ def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = No
     elif recipe.is_gan:
         warnings.warn(f"{recipe.name} starts from scratch: GAN recipes should start from a PSNR-oriented "
                       "generator (--init DIR/generator.pt from srlib train --recipe *_psnr)", stacklevel=2)
-    stop = min(max_iters, recipe.total_iters) if max_iters else recipe.total_iters
     logger = RunLogger(out, trainer.iteration) if rank == 0 else None
     best = max((float(r["psnr"]) for r in (logger.rows if logger else []) if r.get("psnr")), default=-1.0)
-    started, first = time.perf_counter(), trainer.iteration
+    started, first, last_save = time.perf_counter(), trainer.iteration, time.perf_counter()
+    track = {"validated": -1, "logged": -1, "logs": {}}  # the last validated and logged iterations
+
+    def checkpoint(tr: Trainer, is_best: bool = False) -> None:
+        nonlocal last_save
+        save_checkpoint(out, tr.iteration, tr.state_dict(), recipe.keep_last, is_best=is_best)
+        write_status(out, {"recipe": recipe.name, "iteration": tr.iteration, "total_iters": recipe.total_iters,
+                           "stop": stop, "trained_minutes": tr.trained_seconds / 60,
+                           "seconds_per_iteration": tr.seconds_per_iteration, "device": device_name(dev)})
+        last_save = time.perf_counter()
+
+    def record(tr: Trainer, logs: dict, validate: bool) -> bool:
+        """Log this step's values (and validate); True if it is the best validation so far."""
+        nonlocal best
+        row = {k: float(v) for k, v in logs.items()}  # the one read of this step's values
+        row["learning_rate_g"] = tr.opt_g.param_groups[0]["lr"]
+        is_best = False
+        if validate:
+            row.update(tr.validate())
+            save_samples(tr, out)
+            is_best = row["psnr"] > best
+            best = max(best, row["psnr"])
+            track["validated"] = tr.iteration
+        logger.log(tr.iteration, row)
+        track["logged"] = tr.iteration
+        return is_best
 
     def after_step(tr: Trainer, logs: dict) -> None:
-        nonlocal best
         it = tr.iteration
+        track["logs"] = logs
         if it == first + 3 and dev.type == "cpu" and profile.name == "gpu":
             per_it = (time.perf_counter() - started) / 3
             warnings.warn(f"about {per_it * (stop - it) / 3600:.1f} hours to go on this CPU", stacklevel=2)
         if rank != 0:
             return
-        row = dict(logs, learning_rate_g=tr.opt_g.param_groups[0]["lr"])
+        validate = bool(recipe.val_every) and (it % recipe.val_every == 0 or it == stop)
         is_best = False
-        if recipe.val_every and (it % recipe.val_every == 0 or it == stop):
-            row.update(tr.validate())
-            save_samples(tr, out)
-            is_best = row["psnr"] > best
-            best = max(best, row["psnr"])
-        if it % recipe.log_every == 0 or "psnr" in row or it == stop:
-            logger.log(it, row)
-        if (recipe.save_every and it % recipe.save_every == 0) or it == stop:
-            save_checkpoint(out, it, tr.state_dict(), recipe.keep_last, is_best=is_best)
+        if it % recipe.log_every == 0 or validate or it == stop:
+            is_best = record(tr, logs, validate)
+        if ((recipe.save_every and it % recipe.save_every == 0) or it == stop
+                or time.perf_counter() - last_save > 60 * save_minutes):
+            checkpoint(tr, is_best)
 
     try:
-        trainer.fit(stop, callback=after_step, progress=progress)
+        trainer.fit(stop, max_seconds=60 * minutes if minutes else None, callback=after_step, progress=progress)
     except torch.cuda.OutOfMemoryError as exc:
-        raise RuntimeError(f"CUDA ran out of memory with batch {recipe.batch_size} and HR patch "
-                           f"{recipe.hr_patch}: lower the batch size or the patch size (--profile cpu "
-                           "uses smaller ones), or use --amp bf16") from exc
+        raise RuntimeError(oom_message(recipe)) from exc
     path = out / "generator.pt"
     if rank == 0:
-        if not (out / f"ckpt_{trainer.iteration:06d}.pt").exists():
-            save_checkpoint(out, trainer.iteration, trainer.state_dict(), recipe.keep_last)
+        it, is_best = trainer.iteration, False
+        validate = bool(recipe.val_every) and track["validated"] != it
+        if it > first and (track["logged"] != it or validate):  # stopped by the time budget
+            is_best = record(trainer, track["logs"], validate)
+        if is_best or not (out / f"ckpt_{it:06d}.pt").exists():
+            checkpoint(trainer, is_best)
         save_generator(path, trainer.eval_model, recipe_dict(recipe), recipe.name)
+        if progress and trainer.seconds_per_iteration:
+            why = ("end of the recipe" if it >= recipe.total_iters else "--max-iters" if it >= stop
+                   else "time budget")
+            say(f"{recipe.name}: stopped at iteration {trainer.iteration:,} of {recipe.total_iters:,} "
+                f"({why}) after {(time.perf_counter() - started) / 60:.1f} min on {device_name(dev)}; "
+                + str(estimate(trainer.seconds_per_iteration, recipe.total_iters, trainer.iteration,
+                               session_hours)))
     if dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
     return path
-

@@ -12,8 +12,10 @@ Per iteration (BasicSR's order):
 
 Mixed precision on CUDA (bf16 where supported, else fp16 with a grad
 scaler), channels_last on CUDA, DDP under ``torchrun``. A step whose loss is
-not finite is skipped with a warning; several in a row stop training with
-a message. Taught in: notebooks 06 and 07.
+not finite is skipped (``guard.py``: on CUDA without a host-device
+synchronisation per step); several in a row stop training with a message.
+``fit`` stops at an iteration or a time budget and measures the seconds per
+iteration. Taught in: notebooks 06 and 07.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from srlib.metrics import psnr, ssim
 from srlib.models.discriminator import VGGStyleDiscriminator
 from srlib.models.generator_file import build_generator
 from srlib.train.ema import EMA
+from srlib.train.guard import NonFiniteGuard
 from srlib.train.recipes import Recipe, recipe_dict
 from srlib.train.sampler import IterationBatchSampler
 
@@ -45,8 +48,12 @@ def amp_dtype(device: torch.device, amp: str):
 
 
 class Trainer:
+    """``check_every``: how often the non-finite guard reads the device (``guard.py``);
+    default 1 on the CPU, the recipe's ``log_every`` on CUDA."""
+
     def __init__(self, recipe: Recipe, train_set, val_set=None, device="cpu", amp: str = "auto",
-                 num_workers: int = 0, eval_images: int = 0, max_bad_steps: int = 5):
+                 num_workers: int = 0, eval_images: int = 0, max_bad_steps: int = 5,
+                 check_every: int | None = None):
         self.recipe, self.train_set, self.val_set = recipe, train_set, val_set
         self.device = torch.device(device)
         self.rank = dist.get_rank() if dist.is_initialized() else 0
@@ -54,9 +61,14 @@ class Trainer:
         self.num_workers, self.eval_images, self.max_bad_steps = num_workers, eval_images, max_bad_steps
         self.dtype = amp_dtype(self.device, amp)
         self.memory_format = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
+        if check_every is None:
+            check_every = max(1, recipe.log_every) if self.device.type == "cuda" else 1
+        self.guard = NonFiniteGuard(check_every, max_bad_steps, self.device)
+        fused = self.guard.on_device  # fused Adam can skip a step on the device (found_inf)
         torch.manual_seed(recipe.seed)
         self.generator = build_generator(recipe_dict(recipe)).to(self.device, memory_format=self.memory_format)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=recipe.learning_rate_g, betas=recipe.betas)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=recipe.learning_rate_g, betas=recipe.betas,
+                                      fused=fused or None)
         self.sched_g = torch.optim.lr_scheduler.MultiStepLR(self.opt_g, list(recipe.milestones), recipe.gamma)
         self.ema = EMA(self.generator, recipe.ema_decay) if recipe.ema_decay > 0 else None
         self.perceptual = None
@@ -72,43 +84,39 @@ class Trainer:
                                                        norm=recipe.discriminator_norm)
             self.discriminator.to(self.device, memory_format=self.memory_format)
             self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=recipe.learning_rate_d,
-                                          betas=recipe.betas)
+                                          betas=recipe.betas, fused=fused or None)
             self.sched_d = torch.optim.lr_scheduler.MultiStepLR(self.opt_d, list(recipe.milestones), recipe.gamma)
             self.d_loss_fn, self.g_loss_fn = adversarial_losses(recipe.adversarial)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
         self.g_step_model, self.d_step_model = self.generator, self.discriminator
-        if self.world_size > 1:
+        if dist.is_initialized():  # torchrun, even with one process
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.g_step_model = DDP(self.generator, device_ids=ids)
             if self.discriminator is not None:
                 self.d_step_model = DDP(self.discriminator, device_ids=ids)
-        self.iteration, self.bad_steps = 0, 0
+        self.iteration = 0
+        self.seconds = 0.0  # training time of earlier sessions (from the checkpoint)
+        self.seconds_per_iteration: float | None = None  # measured by fit
+        self._session_start: float | None = None
 
     # ------------------------------------------------------------ one iteration
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
 
-    def _step(self, optimizer, loss) -> bool:
-        """Backward and step unless the loss is not finite; True if it stepped."""
-        optimizer.zero_grad(set_to_none=True)
-        if not torch.isfinite(loss):
-            self.bad_steps += 1
-            warnings.warn(f"iteration {self.iteration}: non-finite loss ({loss.item()}), step skipped "
-                          f"({self.bad_steps} in a row)", stacklevel=2)
-            if self.bad_steps >= self.max_bad_steps:
-                raise RuntimeError(f"{self.bad_steps} non-finite losses in a row at iteration "
-                                   f"{self.iteration}: training diverged. Lower the learning rates, "
-                                   "use --amp off, or resume from an earlier checkpoint")
-            return False
-        self.scaler.scale(loss).backward()
-        self.scaler.step(optimizer)
-        self.scaler.update()
-        self.bad_steps = 0
-        return True
+    def _step(self, optimizer, loss) -> None:
+        """Backward and step, skipped if the loss is not finite (``guard.py``)."""
+        self.guard.step(optimizer, loss, self.scaler, self.iteration)
 
     def train_step(self, img_lr, img_hr) -> dict:
+        """One iteration; returns the logged values as floats (reading them waits for the device)."""
+        logs = self.step(img_lr, img_hr)
+        self.guard.check(self.iteration)
+        return {k: float(v) for k, v in logs.items()}
+
+    def step(self, img_lr, img_hr) -> dict:
+        """One iteration; returns the logged values as 0-d tensors, without a host-device sync."""
         r = self.recipe
         img_lr = img_lr.to(self.device, non_blocking=True, memory_format=self.memory_format)
         img_hr = img_hr.to(self.device, non_blocking=True, memory_format=self.memory_format)
@@ -150,7 +158,7 @@ class Trainer:
             self.ema.update(self.generator)
         self.sched_g.step()
         self.iteration += 1
-        return {k: float(v.detach()) for k, v in logs.items()}
+        return {k: v.detach() for k, v in logs.items()}
 
     # ------------------------------------------------------------ loops
     def loader(self, stop: int) -> DataLoader:
@@ -183,30 +191,73 @@ class Trainer:
         model.train(was_training)
         return {k: sum(v) / len(v) for k, v in values.items()}
 
-    def fit(self, stop: int, max_seconds: float | None = None, callback=None, progress: bool = True):
-        """Train until iteration ``stop`` (or ``max_seconds``); ``callback(trainer, logs)`` after each step."""
+    @property
+    def trained_seconds(self) -> float:
+        """Training time over all sessions, this one included."""
+        running = time.perf_counter() - self._session_start if self._session_start is not None else 0.0
+        return self.seconds + running
+
+    def _out_of_time(self, start: float, max_seconds: float, at_check: bool) -> bool:
+        over = time.perf_counter() - start > max_seconds
+        if self.world_size == 1:
+            return over
+        if not at_check:  # DDP: the ranks decide together, at check iterations only
+            return False
+        flag = torch.tensor(float(over), device=self.device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return bool(flag.item())
+
+    def fit(self, stop: int, max_seconds: float | None = None, callback=None, progress: bool = True) -> int:
+        """Train until iteration ``stop``, or the first iteration boundary after ``max_seconds``.
+
+        ``callback(trainer, logs)`` runs after each step; ``logs`` holds 0-d tensors (``float(v)``
+        reads one and waits for the device). Measures ``seconds_per_iteration`` (the first
+        iteration, a warm-up, excluded). Returns the number of iterations done.
+        """
         from tqdm.auto import tqdm
 
-        start_time = time.perf_counter()
+        start = self._session_start = time.perf_counter()
+        first, warm = self.iteration, None  # (iteration, time) after the warm-up iteration
+        total = self.recipe.total_iters
         bar = tqdm(total=stop - self.iteration, desc=self.recipe.name, disable=not progress or self.rank != 0)
-        for img_lr, img_hr in self.loader(stop):
-            logs = self.train_step(img_lr, img_hr)
-            bar.update(1)
-            bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k.startswith("loss")})
-            if callback is not None:
-                callback(self, logs)
-            if max_seconds is not None and time.perf_counter() - start_time > max_seconds:
-                break
-        bar.close()
+        try:
+            for img_lr, img_hr in self.loader(stop):
+                logs = self.step(img_lr, img_hr)
+                bar.update(1)
+                at_check = self.iteration % self.guard.every == 0 or self.iteration == stop
+                if at_check:
+                    self.guard.check(self.iteration)  # reads the device: the timing below is honest
+                    now = time.perf_counter()
+                    if warm is None:
+                        warm = (self.iteration, now)
+                    elif self.iteration > warm[0]:
+                        self.seconds_per_iteration = (now - warm[1]) / (self.iteration - warm[0])
+                    postfix = {k: f"{float(v):.3g}" for k, v in logs.items() if k.startswith("loss")}
+                    if self.seconds_per_iteration:
+                        postfix["s/it"] = f"{self.seconds_per_iteration:.3g}"
+                        postfix[f"full {total:,}"] = f"{self.seconds_per_iteration * total / 3600:.3g} h"
+                    bar.set_postfix(postfix)
+                if callback is not None:
+                    callback(self, logs)
+                if max_seconds is not None and self._out_of_time(start, max_seconds, at_check):
+                    break
+            self.guard.check(self.iteration)  # a session may end between two checks
+            if self.seconds_per_iteration is None and self.iteration > first:  # too short to exclude a warm-up
+                self.seconds_per_iteration = (time.perf_counter() - start) / (self.iteration - first)
+        finally:
+            bar.close()
+            self.seconds += time.perf_counter() - start
+            self._session_start = None
+        return self.iteration - first
 
     # ------------------------------------------------------------ state
     def state_dict(self) -> dict:
-        from srlib.train.checkpoint import rng_state
+        from srlib.train.checkpoint import device_name, rng_state
 
         state = {"iteration": self.iteration, "recipe": recipe_dict(self.recipe),
                  "generator": self.generator.state_dict(), "opt_g": self.opt_g.state_dict(),
                  "sched_g": self.sched_g.state_dict(), "scaler": self.scaler.state_dict(),
-                 "rng": rng_state()}
+                 "rng": rng_state(), "seconds": self.trained_seconds, "device": device_name(self.device)}
         if self.ema is not None:
             state["ema"] = self.ema.state_dict()
         if self.discriminator is not None:
@@ -215,7 +266,7 @@ class Trainer:
         return state
 
     def load_state_dict(self, state: dict, source: str = "checkpoint") -> None:
-        from srlib.train.checkpoint import set_rng_state
+        from srlib.train.checkpoint import load_optimizer_state, load_scaler_state, set_rng_state
 
         mine = recipe_dict(self.recipe)
         theirs = state.get("recipe", {})
@@ -225,14 +276,15 @@ class Trainer:
             raise ValueError(f"{source} was written by another recipe or architecture ({'; '.join(differ)}); "
                              "resume with the same --recipe and --profile, or start a new --out folder")
         self.generator.load_state_dict(state["generator"])
-        self.opt_g.load_state_dict(state["opt_g"])
+        load_optimizer_state(self.opt_g, state["opt_g"])
         self.sched_g.load_state_dict(state["sched_g"])
-        self.scaler.load_state_dict(state["scaler"])
+        load_scaler_state(self.scaler, state["scaler"])
         if self.ema is not None:
             self.ema.load_state_dict(state["ema"])
         if self.discriminator is not None:
             self.discriminator.load_state_dict(state["discriminator"])
-            self.opt_d.load_state_dict(state["opt_d"])
+            load_optimizer_state(self.opt_d, state["opt_d"])
             self.sched_d.load_state_dict(state["sched_d"])
         set_rng_state(state["rng"])
         self.iteration = state["iteration"]
+        self.seconds = float(state.get("seconds", 0.0))
