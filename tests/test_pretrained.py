@@ -89,3 +89,47 @@ def test_unknown_or_damaged_names_say_what_to_do(tmp_path, monkeypatch, capsys):
         list_pretrained()
     with pytest.raises(ValueError, match="ragan/generator.pt is damaged.*python tools/pretrain.py --only ragan"):
         load_generator("ragan")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_files_were_made_by_the_course_recipes(name):
+    """What notebooks 05 and 08 train under TRAIN_HERE is what the shipped files record."""
+    from srlib.pretrained.recipes import course_recipe
+    from srlib.train.recipes import recipe_dict
+
+    meta = read_metadata(pretrained_path(name))["metadata"]
+    expected = recipe_dict(course_recipe(name, meta["iterations"], meta["vgg_weights"] or "random"))
+    recorded = dict(meta["recipe"])
+    for key in set(expected) | set(recorded):
+        assert expected.get(key) == recorded.get(key), (name, key, expected.get(key), recorded.get(key))
+
+
+def test_course_recipes_differ_only_in_the_adversarial_part():
+    from dataclasses import asdict
+
+    from srlib.pretrained.recipes import course_recipe
+
+    gans = {name: asdict(course_recipe(name)) for name in ("bce", "wgan-gp", "ragan")}
+    differing = {k for k in gans["bce"] if len({repr(g[k]) for g in gans.values()}) > 1}
+    assert differing == {"name", "adversarial", "discriminator_norm", "n_critic", "betas"}
+    assert gans["wgan-gp"]["discriminator_norm"] == "none" and gans["wgan-gp"]["n_critic"] == 5
+    with pytest.raises(ValueError, match="psnr, bce, wgan-gp and ragan"):
+        course_recipe("srgan")
+
+
+def test_training_a_course_gan_needs_its_psnr_start():
+    from srlib.pretrained.recipes import train_course_model
+
+    with pytest.raises(ValueError, match="init="):
+        train_course_model("ragan", iters=1)
+
+
+def test_train_course_model_is_deterministic(tmp_path):
+    from srlib.pretrained.recipes import train_course_model
+
+    runs = [train_course_model("ragan", iters=2, init=load_generator("psnr"), progress=False).eval_model
+            for _ in range(2)]
+    first, second = (r.state_dict() for r in runs)
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    start = load_generator("psnr").state_dict()
+    assert any(not torch.equal(first[k], start[k]) for k in first)  # it trained

@@ -22,8 +22,6 @@ import argparse
 import platform
 import sys
 import time
-import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -34,33 +32,13 @@ sys.path.insert(0, str(ROOT))
 from srlib.data import sample_dataset  # noqa: E402
 from srlib.data.samples import TRAIN_PHOTOS, VAL_PHOTOS  # noqa: E402
 from srlib.infer.evaluate import evaluate_generator  # noqa: E402
+from srlib.losses.perceptual import vgg19_weights_cached  # noqa: E402
 from srlib.metrics import relative_gradient_energy  # noqa: E402
-from srlib.models.generator_file import save_generator  # noqa: E402
+from srlib.models.generator_file import load_generator, save_generator  # noqa: E402
 from srlib.pretrained import NAMES, PRETRAINED_DIR, pretrained_path  # noqa: E402
-from srlib.train.recipes import Recipe, get_recipe, recipe_dict  # noqa: E402
+from srlib.pretrained.recipes import GAN_ITERS, PSNR_ITERS, train_course_model  # noqa: E402
+from srlib.train.recipes import recipe_dict  # noqa: E402
 from srlib.train.trainer import Trainer  # noqa: E402
-
-SEED = 0
-
-
-def vgg_weights_available() -> str:
-    """'imagenet' when torchvision's VGG19 weights are cached (no download here), else 'random'."""
-    from torchvision.models import VGG19_Weights
-
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(VGG19_Weights.IMAGENET1K_V1.url).name
-    return "imagenet" if cached.exists() else "random"
-
-
-def gan_recipe(adversarial: str, iters: int, vgg: str) -> Recipe:
-    base = get_recipe("demo")
-    return replace(base, name=f"course_{adversarial}", pixel_weight=0.1, perceptual_layers={"conv5_4": 1.0},
-                   perceptual_weight=1.0, adversarial=adversarial, adversarial_weight=5e-3, disc_feat=32,
-                   discriminator_norm="none" if adversarial == "wgan-gp" else "batch",
-                   n_critic=5 if adversarial == "wgan-gp" else 1,
-                   betas=(0.0, 0.9) if adversarial == "wgan-gp" else (0.9, 0.99),
-                   learning_rate_g=1e-4, learning_rate_d=1e-4, batch_size=8, total_iters=iters,
-                   seed=SEED, vgg_weights=vgg)
-
 
 def held_out(model) -> dict:
     """Mean PSNR-Y / SSIM-Y of model and bicubic, and gradient energy relative to HR, on the held-out photos."""
@@ -102,44 +80,24 @@ def save(name: str, trainer: Trainer, seconds: float, init: str | None, command:
     return meta
 
 
-def train_psnr(iters: int, command: str) -> None:
-    recipe = replace(get_recipe("demo"), seed=SEED, total_iters=iters,
-                     milestones=(int(0.6 * iters), int(0.85 * iters)), gamma=0.25)
-    train = sample_dataset("train", scale=4, hr_patch=recipe.hr_patch, repeat=10_000, seed=SEED)
-    trainer = Trainer(recipe, train, device="cpu", amp="off")
+def train(name: str, iters: int, command: str) -> None:
+    init = None if name == "psnr" else load_generator(pretrained_path("psnr"))
+    vgg = "imagenet" if name != "psnr" and vgg19_weights_cached() else "random"
     start = time.perf_counter()
-    trainer.fit(iters)
-    save("psnr", trainer, time.perf_counter() - start, None, command)
-
-
-def train_gan(name: str, iters: int, command: str) -> None:
-    from srlib.models.generator_file import load_generator
-
-    recipe = gan_recipe(name, iters, vgg_weights_available())
-    train = sample_dataset("train", scale=4, hr_patch=recipe.hr_patch, repeat=10_000, seed=SEED + 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the random-VGG warning: recorded in the metadata instead
-        trainer = Trainer(recipe, train, device="cpu", amp="off")
-    trainer.generator.load_state_dict(load_generator(pretrained_path("psnr")).state_dict())
-    start = time.perf_counter()
-    trainer.fit(iters)
-    save(name, trainer, time.perf_counter() - start, "psnr", command)
+    trainer = train_course_model(name, iters, init=init, vgg_weights=vgg)
+    save(name, trainer, time.perf_counter() - start, None if init is None else "psnr", command)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=NAMES, help="retrain one model")
-    parser.add_argument("--psnr-iters", type=int, default=5000)
-    parser.add_argument("--gan-iters", type=int, default=200)
+    parser.add_argument("--psnr-iters", type=int, default=PSNR_ITERS)
+    parser.add_argument("--gan-iters", type=int, default=GAN_ITERS)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # one thread: steady speed on a loaded machine
     command = "python tools/pretrain.py " + " ".join(argv if argv is not None else sys.argv[1:])
     for name in [args.only] if args.only else NAMES:
-        torch.manual_seed(SEED)
-        if name == "psnr":
-            train_psnr(args.psnr_iters, command.strip())
-        else:
-            train_gan(name, args.gan_iters, command.strip())
+        train(name, args.psnr_iters if name == "psnr" else args.gan_iters, command.strip())
     return 0
 
 

@@ -16,6 +16,7 @@ a loss on random features is only illustrative. Taught in: notebook 04.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +40,38 @@ def vgg19_layer_indices() -> dict[str, int]:
 
 
 VGG19_LAYERS = vgg19_layer_indices()
+
+
+def vgg19_weights_cached() -> bool:
+    """True when torchvision's ImageNet VGG19 weights are already cached, so no download is needed.
+
+    Notebooks use it to pick ``weights='imagenet'`` offline only where that works
+    (the ``cpu`` profile on a machine that was online once), else an explicit
+    ``'random'``.
+    """
+    from torchvision.models import VGG19_Weights
+
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(VGG19_Weights.IMAGENET1K_V1.url).name
+    return cached.exists()
+
+
+def vgg_weights_for(profile_name: str) -> str:
+    """The VGG19 weights a notebook uses: 'random' under ``ci``, else 'imagenet' where they load.
+
+    Under ``cpu`` and ``gpu`` this downloads the ImageNet weights once (about
+    550 MB, then cached); offline it says so and returns 'random', so that a
+    laptop without a network still runs the notebook, with a loud note.
+    """
+    if profile_name == "ci":
+        return "random"
+    if vgg19_weights_cached():
+        return "imagenet"
+    try:
+        _load_vgg19("imagenet")
+    except RuntimeError as exc:
+        print(f"NOTE: {exc}\nUsing RANDOM VGG19 weights instead: perceptual numbers are illustrative only.")
+        return "random"
+    return "imagenet"
 
 
 def _load_vgg19(weights: str) -> nn.Sequential:
