@@ -51,7 +51,7 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "ci": Profile("ci", "tiny, CPU, reproducible stored outputs (CI)",
                   train_iters=40, batch_size=8, hr_patch=48, num_feat=16, num_block=2,
-                  toy_steps=300, eval_images=2, device_kind="cpu"),
+                  toy_steps=1200, eval_images=2, device_kind="cpu"),
     "cpu": Profile("cpu", "a laptop CPU: minutes per notebook",
                    train_iters=600, batch_size=16, hr_patch=64, num_feat=32, num_block=4,
                    toy_steps=2000, eval_images=0, device_kind="auto"),
@@ -87,15 +87,42 @@ def seed_everything(seed: int = 0) -> None:
     torch.manual_seed(seed)
 
 
+def final_line_progress_bars() -> None:
+    """Make ``tqdm.auto.tqdm`` a text bar that prints only its final state.
+
+    A notebook's stored outputs (the ``ci`` profile) are what a reader sees on
+    GitHub. A live widget bar is stored as its first frame ("0%| 0/40"), so a
+    finished loop looks failed; this bar writes one line when it closes
+    ("100%| 40/40 [00:12, 3.3it/s]"). Code that imports ``tqdm.auto`` after this
+    call gets it; interactive profiles keep the live bars.
+    """
+    import tqdm.auto
+    import tqdm.std
+
+    class FinalLineBar(tqdm.std.tqdm):
+        def __init__(self, *args, **kwargs):
+            kwargs["leave"] = True  # a closed bar keeps its line
+            super().__init__(*args, **kwargs)
+
+        def display(self, msg=None, pos=None):
+            if not self.disable:  # still running: skip; close() sets disable, then displays
+                return True
+            return super().display(msg, pos)
+
+    tqdm.auto.tqdm = FinalLineBar
+
+
 def setup(seed: int = 0, profile: str | None = None) -> tuple[Profile, torch.device]:
     """A notebook's first call: seed, fix threads, print profile and device.
 
     Under ``ci`` the thread count is fixed to 2 so that stored outputs are
-    reproduced bit for bit on CI's 2 cores as well as on bigger machines.
+    reproduced bit for bit on CI's 2 cores as well as on bigger machines, and
+    progress bars print only their final line (``final_line_progress_bars``).
     """
     prof = get_profile(profile)
     if prof.name == "ci":
         torch.set_num_threads(2)
+        final_line_progress_bars()
     seed_everything(seed)
     device = get_device(prof)
     print(f"srlib profile: {prof.name} ({prof.description})")

@@ -91,3 +91,40 @@ def test_course_command_finds_the_checkout_from_elsewhere(tmp_path, monkeypatch,
     assert "Welcome and set-up" in capsys.readouterr().out
     assert main(["course", "--root", str(tmp_path)]) == 1
     assert "no notebooks/ folder" in capsys.readouterr().err
+
+
+def test_ci_progress_bars_store_only_their_final_line(monkeypatch, capsys):
+    import tqdm.auto
+
+    from srlib.course import final_line_progress_bars
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", tqdm.auto.tqdm)  # restored after the test
+    final_line_progress_bars()
+    from tqdm.auto import tqdm as bar
+
+    for _ in bar(range(30), desc="loop", leave=False, mininterval=0):
+        pass
+    half = bar(total=10, desc="stopped", mininterval=0)
+    half.update(4)
+    half.close()
+    err = capsys.readouterr().err
+    lines = [line.split("\r")[-1] for line in err.split("\n") if line.strip()]
+    assert [line.split(":")[0] for line in lines] == ["loop", "stopped"]
+    assert "30/30" in lines[0] and "100%" in lines[0] and "4/10" in lines[1]
+    assert len(err.split("\r")) == 3  # one leading carriage return per bar: no first frame "0/30"
+
+
+def test_vgg_weights_for_never_downloads_under_ci_and_falls_back_offline(monkeypatch, capsys):
+    from srlib.losses import perceptual
+
+    assert perceptual.vgg_weights_for("ci") == "random"
+    monkeypatch.setattr(perceptual, "vgg19_weights_cached", lambda: False)
+
+    def offline(weights):
+        raise RuntimeError("could not load torchvision's ImageNet VGG19 weights (offline?)")
+
+    monkeypatch.setattr(perceptual, "_load_vgg19", offline)
+    assert perceptual.vgg_weights_for("cpu") == "random"
+    assert "RANDOM VGG19" in capsys.readouterr().out
+    monkeypatch.setattr(perceptual, "vgg19_weights_cached", lambda: True)
+    assert perceptual.vgg_weights_for("gpu") == "imagenet"
