@@ -254,6 +254,129 @@ def test_ragan_mistakes_are_named():
     assert "no gradient reaches the fake logits" in messages(as_float) and "RuntimeError" not in messages(as_float)
 
 
+# ---------------------------------------------------------------- exercise 07: the GAN training step
+def student_gan_step(detach=True, freeze=True, g_first=True, zero_grad=True, unfreeze=True, d_optimizer_for_g=False):
+    """A GAN iteration written differently from the solution, with one mistake switched on at a time."""
+    def set_trainable(module, flag):
+        for p in module.parameters():
+            p.requires_grad = flag
+
+    def discriminator_step(discriminator, opt_d, img_hr, img_sr, d_loss_fn):
+        if zero_grad:
+            opt_d.zero_grad()
+        loss = d_loss_fn(discriminator(img_hr), discriminator(img_sr.detach() if detach else img_sr))
+        loss.backward()
+        opt_d.step()
+        return loss.detach()  # a tensor: the check accepts it
+
+    def gan_training_step(generator, discriminator, opt_g, opt_d, img_lr, img_hr, g_loss_fn, d_loss_fn):
+        img_sr = generator(img_lr)
+        if not g_first:
+            loss_d = discriminator_step(discriminator, opt_d, img_hr, img_sr, d_loss_fn)
+        set_trainable(discriminator, not freeze)
+        if zero_grad:
+            opt_g.zero_grad()
+        with torch.no_grad():
+            real_logits = discriminator(img_hr)
+        loss_g = g_loss_fn(img_sr, img_hr, real_logits, discriminator(img_sr))
+        loss_g.backward()
+        (opt_d if d_optimizer_for_g else opt_g).step()
+        set_trainable(discriminator, unfreeze)
+        if g_first:
+            loss_d = discriminator_step(discriminator, opt_d, img_hr, img_sr, d_loss_fn)
+        return loss_g.detach(), loss_d
+    return discriminator_step, gan_training_step
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_gan_step_written_differently_passes(seed):
+    d_step, step = student_gan_step()
+    assert judged("discriminator_step", d_step, seed).ok and judged("gan_training_step", step, seed).ok
+
+
+@pytest.mark.parametrize("mistake,task,message", [
+    ({"detach": False}, "discriminator_step", "score img_sr.detach() in D's step"),
+    ({"detach": False}, "gan_training_step", "score img_sr.detach() in D's step"),
+    ({"freeze": False}, "gan_training_step", "requires_grad_(False)"),
+    ({"unfreeze": False}, "gan_training_step", "still frozen"),
+    ({"g_first": False}, "gan_training_step", "D was updated before G"),
+    ({"zero_grad": False}, "discriminator_step", "call opt_d.zero_grad()"),
+    ({"zero_grad": False}, "gan_training_step", "call opt_g.zero_grad()"),
+    ({"d_optimizer_for_g": True}, "gan_training_step", "expected opt_g.step() then opt_d.step()"),
+])
+def test_gan_step_mistakes_are_named(mistake, task, message):
+    d_step, step = student_gan_step(**mistake)
+    report = run_check(task, d_step if task == "discriminator_step" else step)
+    assert not report.ok and message in messages(report), report.failed
+
+
+# ---------------------------------------------------------------- exercise 08: the evaluation protocol
+def student_y(offset=16.0, weights=(65.481, 128.553, 24.966), divide=True):
+    def rgb_to_y(img):
+        r, g, b = img[..., 0], img[..., 1], img[..., 2]
+        y = offset + weights[0] * r + weights[1] * g + weights[2] * b
+        return y / 255 if divide else y
+    return rgb_to_y
+
+
+def student_psnr(y=True, border="scale", round_8bit=True, clip=True, hr_scaled=True, peak=1.0, uint8=False):
+    to_y = student_y()
+
+    def psnr_y(img_sr, img_hr, scale):
+        sr = np.clip(img_sr, 0, 1) if clip else img_sr
+        if uint8:
+            sr = np.round(sr * 255).astype(np.uint8) / 255  # wraps around where sr is outside [0, 1]
+        sr = np.floor(sr * 255 + 0.5) / 255 if round_8bit else sr  # half up: also 8-bit
+        hr = img_hr / 255 if hr_scaled else img_hr.astype(np.float64)
+        if y:
+            sr, hr = to_y(sr), to_y(hr)
+        c = scale if border == "scale" else border
+        h, w = hr.shape[:2]
+        sr, hr = sr[c:h - c, c:w - c], hr[c:h - c, c:w - c]
+        return float(10 * np.log10(peak**2 / ((sr - hr) ** 2).mean()))
+    return psnr_y
+
+
+@pytest.mark.parametrize("seed", [0, 99])
+def test_evaluation_protocol_written_differently_passes(seed):
+    assert judged("rgb_to_y", student_y(), seed).ok and judged("psnr_y", student_psnr(), seed).ok
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ({"offset": 0.0}, "offset 16/255 is missing"),
+    ({"weights": (0.299 * 255, 0.587 * 255, 0.114 * 255), "offset": 0.0}, "full-range weights"),
+    ({"divide": False}, "divide by 255"),
+])
+def test_y_channel_mistakes_are_named(mistake, message):
+    report = run_check("rgb_to_y", student_y(**mistake))
+    assert not report.ok and message in messages(report), report.failed
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ({"y": False}, "measured on RGB"),
+    ({"border": 0}, "no border was removed"),
+    ({"border": 4}, "it is `scale` pixels"),
+    ({"round_8bit": False}, "not rounded to 8 bits"),
+    ({"clip": False}, "without clipping"),
+    ({"clip": False, "uint8": True}, "-1 wraps to 255"),
+    ({"hr_scaled": False}, "divide it by 255"),
+    ({"peak": 255.0}, "the peak is 255"),
+])
+def test_evaluation_protocol_mistakes_are_named(mistake, message):
+    report = run_check("psnr_y", student_psnr(**mistake))
+    assert not report.ok and message in messages(report), report.failed
+
+
+def test_the_library_passes_the_new_judges_but_scores_nothing():
+    from srlib.metrics import psnr, rgb_to_y
+
+    def library_psnr(img_sr, img_hr, scale):
+        return psnr(img_sr, img_hr, crop_border=scale)
+    assert judged("rgb_to_y", rgb_to_y).ok and judged("psnr_y", library_psnr).ok
+    assert "course library's own code" in messages(run_check("rgb_to_y", rgb_to_y))
+    assert "calls the course library's own implementation" in messages(run_check("psnr_y", library_psnr))
+
+
 def test_observations_cross_as_plain_data_only():
     record = {"a": [np.arange(3), 1.5, float("inf"), None, "x"], "b": {"c": torch.ones(2, dtype=torch.bfloat16)}}
     back = unpack(pack(record))
