@@ -118,7 +118,8 @@ check("gan_training_step", gan_training_step)
 # ## Try it: a few iterations on a toy
 #
 # Your step trains a small x2 generator against a small discriminator on a batch of smooth 8x8
-# ramps; with L1 in its loss the generator's PSNR rises while D's loss stays near log 4 = 1.39.
+# ramps; with L1 in its loss the generator's PSNR rises, while D's loss stays below 2 log 2 = 1.39,
+# its value when D cannot tell real from fake.
 
 # %% tags=["grader-skip"]
 torch.manual_seed(0)

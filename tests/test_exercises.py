@@ -110,10 +110,13 @@ def test_the_library_itself_passes_every_judge():
     from srlib.models import RRDB, ResidualDenseBlock
 
     for name, obj in [("paired_crop", paired_random_crop), ("augment_pair", lambda a, b, k: (dihedral(a, k), dihedral(b, k))),
-                      ("rdb", ResidualDenseBlock), ("rrdb", RRDB), ("vgg_layer_index", VGG19_LAYERS.__getitem__),
+                      ("rdb", ResidualDenseBlock), ("rrdb", RRDB),
                       ("gradient_penalty", gradient_penalty), ("ragan_discriminator_loss", ragan_discriminator_loss),
                       ("ragan_generator_loss", ragan_generator_loss)]:
         assert judged(name, obj).ok, name
+    # The course's own table answers VGG19 only: the task asks for any layout of blocks
+    report = judged("vgg_layer_index", lambda name, convs_per_block=None: VGG19_LAYERS[name])
+    assert not report.ok and "not VGG19's" in messages(report)
 
 
 def test_library_objects_and_wrappers_score_nothing():
@@ -177,6 +180,30 @@ def test_dense_block_channel_arithmetic_of_the_source_document():
     assert "channels should be" in messages(run_check("rdb", Source))
 
 
+def test_doubled_leaky_relu_and_the_betas_typo_of_the_source_document():
+    class Doubled(student_rdb()):  # source document 004: a LeakyReLU applied twice in a row
+        def forward(self, x):
+            feats = [x]
+            for k, conv in enumerate(self.convs):
+                out = conv(torch.cat(feats, 1))
+                feats.append(F.leaky_relu(F.leaky_relu(out, 0.2), 0.2) if k < 4 else out)
+            return x + 0.2 * out
+    assert "applied twice in a row" in messages(run_check("rdb", Doubled))
+
+    class Betas(student_rdb()):  # source document 004: `self.betas`, an attribute never set
+        def __init__(self, num_feat=64, num_grow_ch=32):
+            super().__init__(num_feat, num_grow_ch)
+            self.beta = 0.2
+
+        def forward(self, x):
+            feats = [x]
+            for conv in self.convs:
+                feats.append(conv(torch.cat(feats, 1)))
+            return x + self.betas * feats[-1]
+    report = run_check("rdb", Betas)
+    assert not report.ok and "AttributeError" in messages(report) and "betas" in messages(report)
+
+
 def test_rrdb_mistakes_are_named():
     rdb = student_rdb()
     assert "share weights" in messages(run_check("rrdb", student_rrdb(rdb, shared=True)))
@@ -197,7 +224,7 @@ def test_perceptual_loss_mistakes():
     index = {name: i + i // 4 for i, name in enumerate(LAYER_NAMES)}  # wrong: ignores the pools' places
     assert not run_check("vgg_layer_index", index.__getitem__).ok
 
-    def make(offset=0, normalize=True, freeze=True):
+    def make(offset=0, normalize=True, freeze=True, resize=None):
         class Loss(nn.Module):
             def __init__(self, features, layer):
                 super().__init__()
@@ -208,6 +235,8 @@ def test_perceptual_loss_mistakes():
                 self.register_buffer("s", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
 
             def forward(self, a, b):
+                if resize:  # source document 001 resizes to 224 x 224 (the same mistake, ~40 s of CPU here)
+                    a, b = (F.interpolate(x, size=(resize, resize), mode="bicubic") for x in (a, b))
                 prep = (lambda x: (x - self.m) / self.s) if normalize else (lambda x: x)
                 return F.l1_loss(self.f(prep(a)), self.f(prep(b)))
         return Loss
@@ -216,6 +245,7 @@ def test_perceptual_loss_mistakes():
     assert "after the ReLU" in messages(run_check("perceptual_loss", make(offset=1)))
     assert "not normalised" in messages(run_check("perceptual_loss", make(normalize=False)))
     assert "require gradients" in messages(run_check("perceptual_loss", make(freeze=False)))
+    assert "resizing (to 224 x 224" in messages(run_check("perceptual_loss", make(resize=48)))
 
 
 @pytest.mark.parametrize("mistake,message", [
@@ -247,6 +277,10 @@ def test_ragan_mistakes_are_named():
         s = torch.sigmoid
         return -torch.log(s(real - fake.mean())).mean() - torch.log(1 - s(fake - real.mean())).mean()
     assert "not finite" in messages(run_check("ragan_discriminator_loss", naive_d))
+
+    def source_g(real, fake):  # source document 003, the generator's real term
+        return -(1 - F.logsigmoid(real - fake.mean())).mean() - F.logsigmoid(fake - real.mean()).mean()
+    assert "1 - log" in messages(run_check("ragan_generator_loss", source_g))
 
     assert "only the fake term" in messages(run_check("ragan_generator_loss",
                                                       lambda r, f: -F.logsigmoid(f - r.mean()).mean()))

@@ -177,6 +177,7 @@ def test_the_policy_refuses_what_an_exercise_never_needs_and_nothing_else():
     wrong = [src for src in fine if policy_problems([src], forbidden)]
     assert not missed and not wrong, (missed, wrong)
     assert cells_for(["x = 1", "def f(): pass", "f()"], "f") == ["x = 1", "def f(): pass"]
+    assert cells_for(["def f(): pass", "g, f = 1, 2", "f()"], "f") == ["def f(): pass", "g, f = 1, 2"]
     assert strip_magics("x = (a\n    % b)") == "x = (a\n    % b)" and strip_magics("%time x = 1\ny = 2") == "\ny = 2"
 
 
