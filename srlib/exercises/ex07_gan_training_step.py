@@ -170,7 +170,7 @@ def reference(seed: int) -> dict:
     discriminator.requires_grad_(True)
     loss_d = d_loss(discriminator(i.img_hr), discriminator(img_sr.detach()))
     grads_d = torch.autograd.grad(loss_d, list(discriminator.parameters()))
-    return {"G": grads_g, "D": grads_d, "loss_g": loss_g.item(), "loss_d": loss_d.item(), "inputs": i}
+    return {"G": grads_g, "D": grads_d, "loss_g": loss_g.item(), "loss_d": loss_d.item()}
 
 
 def _as_tensors(grads) -> list:
@@ -190,7 +190,7 @@ def _zero(grads) -> list:
     return [torch.zeros_like(g) for g in grads]
 
 
-def _plus(a, b) -> list:
+def _plus(a, b) -> list:  # fresh gradients added to stale ones: a missing zero_grad
     return [x + y for x, y in zip(a, b)]
 
 
