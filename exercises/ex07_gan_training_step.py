@@ -102,7 +102,8 @@ check("gan_training_step", gan_training_step)
 # ## Try it: a few iterations on a toy
 #
 # Your step trains a small x2 generator against a small discriminator on a batch of smooth 8x8
-# ramps; with L1 in its loss the generator's PSNR rises while D's loss stays near log 4 = 1.39.
+# ramps; with L1 in its loss the generator's PSNR rises, while D's loss stays below 2 log 2 = 1.39,
+# its value when D cannot tell real from fake.
 
 # %% tags=["grader-skip"]
 torch.manual_seed(0)
@@ -129,3 +130,16 @@ for iteration in range(1, 61):
     if iteration % 20 == 0:
         mse = F.mse_loss(generator(img_lr_all), img_hr_all).item()
         print(f"iteration {iteration:2d}: loss_g {loss_g:.4f}  loss_d {loss_d:.4f}  PSNR {10 * torch.log10(torch.tensor(1 / mse)):.1f} dB")
+
+
+# %% [markdown]
+# ## Compare with the course library
+#
+# The course's trainer does the same in `Trainer.step`, with mixed precision, a guard against
+# non-finite losses, WGAN-GP's extra critic steps and EMA around it:
+
+# %% tags=["grader-skip"]
+from srlib.course import show
+from srlib.train import Trainer
+
+show(Trainer.step)

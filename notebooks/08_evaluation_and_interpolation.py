@@ -314,3 +314,6 @@ print(f"LR {photo.shape[1]}x{photo.shape[0]} in 32-pixel tiles: output {tiled.sh
 #   warning sign, not a property of GANs.
 # - Network interpolation trades distortion for perceptual quality with one number, alpha.
 # - Tile large images with overlap; memory then grows with the output, not the activations.
+#
+# **Exercise:** `exercises/ex08_evaluation_protocol.ipynb` (the Y channel and PSNR-Y, reproducing a
+# given table).

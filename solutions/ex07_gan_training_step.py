@@ -146,3 +146,16 @@ for iteration in range(1, 61):
     if iteration % 20 == 0:
         mse = F.mse_loss(generator(img_lr_all), img_hr_all).item()
         print(f"iteration {iteration:2d}: loss_g {loss_g:.4f}  loss_d {loss_d:.4f}  PSNR {10 * torch.log10(torch.tensor(1 / mse)):.1f} dB")
+
+
+# %% [markdown]
+# ## Compare with the course library
+#
+# The course's trainer does the same in `Trainer.step`, with mixed precision, a guard against
+# non-finite losses, WGAN-GP's extra critic steps and EMA around it:
+
+# %% tags=["grader-skip"]
+from srlib.course import show
+from srlib.train import Trainer
+
+show(Trainer.step)
