@@ -360,7 +360,10 @@ def student_psnr(y=True, border="scale", round_8bit=True, clip=True, hr_scaled=T
         sr = np.clip(img_sr, 0, 1) if clip else img_sr
         if uint8:
             sr = np.round(sr * 255).astype(np.uint8) / 255  # wraps around where sr is outside [0, 1]
-        sr = np.floor(sr * 255 + 0.5) / 255 if round_8bit else sr  # half up: also 8-bit
+        if round_8bit == "truncate":
+            sr = (sr * 255).astype(np.uint8) / 255
+        elif round_8bit:
+            sr = np.floor(sr * 255 + 0.5) / 255  # half up: also 8-bit
         hr = img_hr / 255 if hr_scaled else img_hr.astype(np.float64)
         if y:
             sr, hr = to_y(sr), to_y(hr)
@@ -391,6 +394,7 @@ def test_y_channel_mistakes_are_named(mistake, message):
     ({"border": 0}, "no border was removed"),
     ({"border": 4}, "it is `scale` pixels"),
     ({"round_8bit": False}, "not rounded to 8 bits"),
+    ({"round_8bit": "truncate"}, "truncated to 8 bits"),
     ({"clip": False}, "without clipping"),
     ({"clip": False, "uint8": True}, "-1 wraps to 255"),
     ({"hr_scaled": False}, "divide it by 255"),

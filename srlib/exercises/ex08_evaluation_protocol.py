@@ -100,7 +100,10 @@ def _variant(sr, hr, scale, border=None, y="bt601", clip=True, round_8bit=True, 
     sr = np.clip(sr, 0, 1) if clip is True else sr
     if clip == "wrap":  # cast to uint8 without clipping: -1 becomes 255, 256 becomes 0
         sr = np.round(sr * 255).astype(np.int64) % 256 / 255
-    sr = np.round(sr * 255) / 255 if round_8bit else sr
+    if round_8bit == "floor":  # astype(np.uint8) truncates: every value loses up to one level
+        sr = np.floor(sr * 255) / 255
+    elif round_8bit:
+        sr = np.round(sr * 255) / 255
     to_y = {"bt601": _reference_y, "full range": lambda img: img @ np.array(FULL_RANGE)}.get(y)
     y_sr, y_hr = (to_y(sr), to_y(hr)) if to_y else (sr, hr)
     return _psnr_of(y_sr, y_hr, scale if border is None else border, peak)
@@ -111,6 +114,7 @@ MISTAKES = (  # (what is done differently, the message)
     ({"border": 0}, "no border was removed: crop `scale` pixels at every side of both images"),
     ({"border": 4}, "the border is always 4 here; it is `scale` pixels (2 for x2, 3 for x3, 4 for x4)"),
     ({"round_8bit": False}, "the SR image was not rounded to 8 bits: np.round(np.clip(sr, 0, 1) * 255) / 255"),
+    ({"round_8bit": "floor"}, "the SR image was truncated to 8 bits (astype(np.uint8) floors): round it first"),
     ({"clip": False}, "the SR image was rounded without clipping to [0, 1] first"),
     ({"clip": "wrap"}, "the SR image was cast to uint8 without clipping to [0, 1] first: -1 wraps to 255"),
     ({"round_8bit": False, "clip": False}, "the SR image was neither clipped to [0, 1] nor rounded to 8 bits"),
