@@ -59,8 +59,9 @@ profile, device = setup(seed=0)
 # 3. **`scale` pixels are removed at every border** (4 for x4, 2 for x2);
 # 4. PSNR $= 10 \log_{10}(1 / \mathrm{MSE})$ for images in [0, 1].
 #
-# Each step moves the number by tenths of a dB or more, about as much as separates two
-# published methods.
+# On the three photos at the end, measuring RGB instead of Y costs about 1.4 dB and skipping the
+# border crop up to 0.09 dB; ESRGAN's two PSNR-oriented RRDB models differ by 0.13 dB on Set5
+# (32.60 and 32.73 dB). Without the protocol, differences like these cannot be read.
 
 # %% [markdown]
 # ## Task 1 (2 points): the Y channel
