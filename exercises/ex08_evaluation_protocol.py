@@ -51,7 +51,7 @@ from srlib.course import setup
 profile, device = setup(seed=0)
 
 # %% [markdown]
-# A PSNR is comparable with the published tables (SRGAN Sec. 3.1, EDSR, ESRGAN Sec. 4.1, and
+# A PSNR is comparable with the published tables (SRGAN Sec. 3.1, EDSR, ESRGAN, and
 # BasicSR's `calculate_psnr`) only when it is measured the way they measure it:
 #
 # 1. the SR image is **clipped** to [0, 1] and **rounded to 8 bits**, as if saved as a PNG;

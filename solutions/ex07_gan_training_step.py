@@ -93,7 +93,7 @@ check("discriminator_step", discriminator_step)
 # `gan_training_step(generator, discriminator, opt_g, opt_d, img_lr, img_hr, g_loss_fn, d_loss_fn)`
 # runs the generator's step, then the discriminator's step (use your `discriminator_step`), and
 # returns `(loss_g, loss_d)` as numbers. `g_loss_fn(img_sr, img_hr, real_logits, fake_logits)` is
-# G's whole loss (in ESRGAN: L1 + perceptual + RaGAN, Eq. 3); pass it D's logits on `img_hr`
+# G's whole loss (in ESRGAN, Sec. 3.3: perceptual + RaGAN + L1); pass it D's logits on `img_hr`
 # (detached: D is not trained here) and on `img_sr`. Leave D trainable when you return.
 
 # %%
@@ -131,12 +131,12 @@ opt_g = torch.optim.Adam(generator.parameters(), lr=1e-2)
 opt_d = torch.optim.Adam(discriminator.parameters(), lr=1e-3)
 
 
-def d_loss(real, fake):  # RaGAN (ESRGAN Eq. 1)
+def d_loss(real, fake):  # RaGAN (ESRGAN Sec. 3.2)
     return (F.binary_cross_entropy_with_logits(real - fake.mean(), torch.ones_like(real))
             + F.binary_cross_entropy_with_logits(fake - real.mean(), torch.zeros_like(fake)))
 
 
-def g_loss(img_sr, img_hr, real, fake):  # L1 + 5e-3 RaGAN (ESRGAN Eq. 3 without the perceptual term)
+def g_loss(img_sr, img_hr, real, fake):  # L1 + 5e-3 RaGAN (ESRGAN Sec. 3.3 without the perceptual term)
     return F.l1_loss(img_sr, img_hr) + 5e-3 * d_loss(fake, real)
 
 

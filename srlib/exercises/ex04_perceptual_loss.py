@@ -52,7 +52,8 @@ VGG19_BLOCKS = (2, 2, 4, 4, 4)  # convs per block; VGG16 has (2, 2, 3, 3, 3)
 
 def layer_names(blocks) -> list[str]:
     """conv1_1, relu1_1, ... for a VGG with ``blocks[b]`` convs in block b + 1."""
-    return [f"{kind}{b}_{k}" for b, n in enumerate(blocks, start=1) for k in range(1, n + 1) for kind in ("conv", "relu")]
+    return [f"{kind}{b}_{k}" for b, n in enumerate(blocks, start=1)
+            for k in range(1, n + 1) for kind in ("conv", "relu")]
 
 
 LAYER_NAMES = layer_names(VGG19_BLOCKS)  # VGG19's conv and relu names, in order

@@ -1,6 +1,6 @@
 """Exercise 07: one GAN training iteration, as ESRGAN and BasicSR run it.
 
-One iteration (ESRGAN Sec. 3, BasicSR ``ESRGANModel.optimize_parameters``):
+One iteration, as BasicSR's ``ESRGANModel.optimize_parameters`` and srlib's ``Trainer.step`` run it:
 
 1. **G step.** Freeze D (``requires_grad_(False)``), make ``img_sr = G(img_lr)``,
    compute G's loss (content + adversarial), ``opt_g.zero_grad()``,
@@ -53,14 +53,14 @@ def make_discriminator(seed: int) -> nn.Module:
 
 
 def d_loss(real_logits, fake_logits):
-    """RaGAN discriminator loss (ESRGAN Eq. 1), on logits."""
+    """RaGAN discriminator loss (ESRGAN Sec. 3.2), on logits."""
     real_rel, fake_rel = real_logits - fake_logits.mean(), fake_logits - real_logits.mean()
     return (F.binary_cross_entropy_with_logits(real_rel, torch.ones_like(real_rel))
             + F.binary_cross_entropy_with_logits(fake_rel, torch.zeros_like(fake_rel)))
 
 
 def g_loss(img_sr, img_hr, real_logits, fake_logits):
-    """L1 content loss + ADVERSARIAL_WEIGHT x RaGAN generator loss (ESRGAN Eqs. 2-3)."""
+    """L1 content loss + ADVERSARIAL_WEIGHT x RaGAN generator loss (ESRGAN Secs. 3.2-3.3)."""
     real_rel, fake_rel = real_logits - fake_logits.mean(), fake_logits - real_logits.mean()
     adversarial = (F.binary_cross_entropy_with_logits(real_rel, torch.zeros_like(real_rel))
                    + F.binary_cross_entropy_with_logits(fake_rel, torch.ones_like(fake_rel)))
@@ -298,7 +298,8 @@ def _judge_returned_both(obs, i):
         raise ValueError("expected (loss_g, loss_d)")
     got = [_loss(v, "(loss_g, loss_d)") for v in returned]
     if not np.allclose(got, [ref["loss_g"], ref["loss_d"]], rtol=1e-4):
-        return f"return (loss_g, loss_d) = ({ref['loss_g']:.5f}, {ref['loss_d']:.5f}) here, got ({got[0]:.5f}, {got[1]:.5f})"
+        return (f"return (loss_g, loss_d) = ({ref['loss_g']:.5f}, {ref['loss_d']:.5f}) here, "
+                f"got ({got[0]:.5f}, {got[1]:.5f})")
 
 
 LIBRARY = ("srlib.train.trainer", "srlib.train.guard", "srlib.losses.adversarial")

@@ -1,6 +1,6 @@
 """Exercise 08: the evaluation protocol behind the published PSNR tables.
 
-The SR literature (SRGAN Sec. 3.1, EDSR, ESRGAN Sec. 4.1; BasicSR's
+The SR literature (SRGAN Sec. 3.1, EDSR, ESRGAN; BasicSR's
 ``calculate_psnr``) measures x``scale`` results so:
 
 1. the SR output is clipped to [0, 1] and rounded to 8 bits;
