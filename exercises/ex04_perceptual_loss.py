@@ -54,12 +54,14 @@ profile, device = setup(seed=0)
 # ## Task 1 (2 points): layer names to indices
 #
 # torchvision's `vgg19().features` is one `nn.Sequential`: each block is some 3x3 convs,
-# each followed by a ReLU, then a max-pool. The blocks have 2, 2, 4, 4 and 4 convs. Return
-# the index of `"convB_K"` (the K-th conv of block B) or `"reluB_K"` (the ReLU right after
-# it). For example `conv1_1` is 0, `relu1_1` is 1, `pool1` is 4.
+# each followed by a ReLU, then a max-pool. VGG19's blocks have 2, 2, 4, 4 and 4 convs,
+# VGG16's 2, 2, 3, 3 and 3. Return the index of `"convB_K"` (the K-th conv of block B) or
+# `"reluB_K"` (the ReLU right after it) in a VGG whose blocks have `convs_per_block` convs.
+# For example `conv1_1` is 0, `relu1_1` is 1, `pool1` is 4 in both. The check also asks about
+# VGG16 and about a VGG of its own invention, so count; don't copy a table.
 
 # %%
-def vgg_layer_index(name):
+def vgg_layer_index(name, convs_per_block=(2, 2, 4, 4, 4)):
     # YOUR CODE HERE
     raise NotImplementedError()
 

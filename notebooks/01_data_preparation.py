@@ -150,8 +150,6 @@ plt.show()
 # %%
 from srlib.data import dihedral, paired_random_crop
 
-show(paired_random_crop)
-
 # %%
 img_hr = photos["chelsea"]
 img_lr = imresize(img_hr, 1 / 4)
@@ -310,3 +308,11 @@ else:
 # - Report PSNR/SSIM on Y, border = scale, after 8-bit rounding; say so when you don't.
 #
 # **Exercise:** `exercises/ex01_paired_crop_augment.ipynb` (paired crop and augmentation).
+
+# %% [markdown]
+# ### After the exercise: the library's version
+#
+# Try the exercise first; then compare your code with the tested `srlib` source.
+
+# %%
+show(paired_random_crop)

@@ -151,9 +151,6 @@ for batch_norm in (True, False):
 # $$x_k = \mathrm{lrelu}\big(\mathrm{conv}_k([x, x_1, \dots, x_{k-1}])\big),\ k \le 4, \qquad \mathrm{RDB}(x) = x + \beta\, \mathrm{conv}_5([x, x_1, \dots, x_4]).$$
 
 # %%
-show(ResidualDenseBlock.forward)
-
-# %%
 rdb = ResidualDenseBlock(num_feat=64, num_grow_ch=32)
 for name, conv in rdb.named_children():
     if isinstance(conv, nn.Conv2d):
@@ -167,7 +164,6 @@ print(f"one RDB: {count_parameters(rdb):,d} parameters")
 # $\mathrm{RRDB}(x) = x + \beta\, \mathrm{RDB}_3(\mathrm{RDB}_2(\mathrm{RDB}_1(x)))$.
 
 # %%
-show(RRDB)
 print(f"one RRDB: {count_parameters(RRDB(64, 32)):,d} parameters")
 
 # %% [markdown]
@@ -317,3 +313,12 @@ print(run_check("rrdb", ProductRRDB, own_code_only=False))  # a subclass of srli
 # - RRDBNet at the paper's size has 16,697,987 parameters and the public weights' key names.
 #
 # **Exercise:** `exercises/ex02_rrdb.ipynb` (the residual dense block and RRDB).
+
+# %% [markdown]
+# ### After the exercise: the library's version
+#
+# Try the exercise first; then compare your code with the tested `srlib` source.
+
+# %%
+show(ResidualDenseBlock.forward)
+show(RRDB)

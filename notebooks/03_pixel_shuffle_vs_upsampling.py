@@ -63,20 +63,27 @@ profile, device = setup(seed=0)
 # $$\mathrm{PS}(T)_{c,\ hr + i,\ wr + j} = T_{c r^2 + i r + j,\ h,\ w}.$$
 #
 # Every multiply happens at LR resolution, which is cheap; the rearrangement is free.
+#
+# The rearrangement is a reshape and a permute. Here is its inverse, *pixel unshuffle*
+# (space-to-depth): each $r \times r$ block of pixels becomes $r^2$ channels. Writing pixel
+# shuffle itself the same way is exercise 03's first task.
 
 # %%
-def pixel_shuffle_by_reshape(x, r):
-    b, c_r2, h, w = x.shape
-    c = c_r2 // r**2
-    x = x.reshape(b, c, r, r, h, w).permute(0, 1, 4, 2, 5, 3)  # (B, C, H, i, W, j)
-    return x.reshape(b, c, h * r, w * r)
+def pixel_unshuffle_by_reshape(x, r):
+    b, c, h_r, w_r = x.shape
+    h, w = h_r // r, w_r // r
+    x = x.reshape(b, c, h, r, w, r).permute(0, 1, 3, 5, 2, 4)  # (B, C, i, j, H, W)
+    return x.reshape(b, c * r * r, h, w)  # channel c r^2 + i r + j
 
 
 torch.manual_seed(0)
-for shape, r in (((2, 12, 5, 7), 2), ((1, 27, 4, 4), 3)):
+for shape, r in (((2, 3, 10, 14), 2), ((1, 3, 12, 12), 3)):
     x = torch.randn(shape)
-    same = torch.equal(pixel_shuffle_by_reshape(x, r), nn.PixelShuffle(r)(x))
-    print(f"input {shape}, r={r}: equal to nn.PixelShuffle: {same}")
+    packed = pixel_unshuffle_by_reshape(x, r)
+    same = torch.equal(packed, nn.PixelUnshuffle(r)(x))
+    back = torch.equal(nn.PixelShuffle(r)(packed), x)
+    print(f"input {shape}, r={r}: {tuple(packed.shape)}, equal to nn.PixelUnshuffle: {same}, "
+          f"PixelShuffle undoes it: {back}")
 
 # %% [markdown]
 # ## 2. Three upsamplers

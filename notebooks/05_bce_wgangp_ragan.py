@@ -55,6 +55,7 @@ from srlib.losses import (adversarial_losses, bce_discriminator_loss, bce_genera
 
 profile, device = setup(seed=0)
 
+
 # %% [markdown]
 # ## 1. Three formulations
 #
@@ -68,11 +69,8 @@ profile, device = setup(seed=0)
 #
 # with $D_{Ra}(a, b) = \sigma(C(a) - \mathbb{E}_b C(b))$ and $\hat x = \epsilon x_r + (1-\epsilon) x_f$,
 # $\epsilon \sim U[0,1]$ per sample. Every function takes logits, so the sigmoid sits inside
-# `binary_cross_entropy_with_logits`, finite even for logits of ±100:
-
-# %%
-show(ragan_discriminator_loss)
-show(gradient_penalty)
+# `binary_cross_entropy_with_logits`, finite even for logits of ±100. (Writing the gradient
+# penalty and the RaGAN losses is exercise 05; the library's code is shown at the end.)
 
 # %% [markdown]
 # What does each generator loss say about a fake sample the discriminator finds very fake
@@ -498,3 +496,12 @@ print(f"most texture: {most} ({table[most][2]:.2f} of HR's); highest PSNR of the
 #   PSNR-oriented parent; measure both, and look at the crops.
 #
 # **Exercise:** `exercises/ex05_gradient_penalty_ragan.ipynb` (gradient penalty and the RaGAN losses).
+
+# %% [markdown]
+# ### After the exercise: the library's version
+#
+# Try the exercise first; then compare your code with the tested `srlib` source.
+
+# %%
+show(ragan_discriminator_loss)
+show(gradient_penalty)

@@ -383,3 +383,6 @@ plt.show()
 #   on persistent storage, `--resume`; the speed you measure tells you how many sessions.
 # - Watch D(real) and D(fake): a discriminator that wins outright starves the generator.
 # - Mixed precision and `channels_last` on GPUs; `torchrun` for several GPUs.
+#
+# **Exercise:** `exercises/ex07_gan_training_step.ipynb` (one GAN iteration: D frozen in G's step,
+# D's step on detached fakes, G first).

@@ -327,3 +327,6 @@ print(f"LR {photo.shape[1]}x{photo.shape[0]} in 32-pixel tiles: output {tiled.sh
 # - Network interpolation trades distortion for detail with one number, alpha, and the
 #   interpolated networks can beat the straight line between the two models.
 # - Tile large images with overlap; memory then grows with the output, not the activations.
+#
+# **Exercise:** `exercises/ex08_evaluation_protocol.ipynb` (the Y channel and PSNR-Y, reproducing a
+# given table).

@@ -110,10 +110,13 @@ def test_the_library_itself_passes_every_judge():
     from srlib.models import RRDB, ResidualDenseBlock
 
     for name, obj in [("paired_crop", paired_random_crop), ("augment_pair", lambda a, b, k: (dihedral(a, k), dihedral(b, k))),
-                      ("rdb", ResidualDenseBlock), ("rrdb", RRDB), ("vgg_layer_index", VGG19_LAYERS.__getitem__),
+                      ("rdb", ResidualDenseBlock), ("rrdb", RRDB),
                       ("gradient_penalty", gradient_penalty), ("ragan_discriminator_loss", ragan_discriminator_loss),
                       ("ragan_generator_loss", ragan_generator_loss)]:
         assert judged(name, obj).ok, name
+    # The course's own table answers VGG19 only: the task asks for any layout of blocks
+    report = judged("vgg_layer_index", lambda name, convs_per_block=None: VGG19_LAYERS[name])
+    assert not report.ok and "not VGG19's" in messages(report)
 
 
 def test_library_objects_and_wrappers_score_nothing():
@@ -177,6 +180,30 @@ def test_dense_block_channel_arithmetic_of_the_source_document():
     assert "channels should be" in messages(run_check("rdb", Source))
 
 
+def test_doubled_leaky_relu_and_the_betas_typo_of_the_source_document():
+    class Doubled(student_rdb()):  # source document 004: a LeakyReLU applied twice in a row
+        def forward(self, x):
+            feats = [x]
+            for k, conv in enumerate(self.convs):
+                out = conv(torch.cat(feats, 1))
+                feats.append(F.leaky_relu(F.leaky_relu(out, 0.2), 0.2) if k < 4 else out)
+            return x + 0.2 * out
+    assert "applied twice in a row" in messages(run_check("rdb", Doubled))
+
+    class Betas(student_rdb()):  # source document 004: `self.betas`, an attribute never set
+        def __init__(self, num_feat=64, num_grow_ch=32):
+            super().__init__(num_feat, num_grow_ch)
+            self.beta = 0.2
+
+        def forward(self, x):
+            feats = [x]
+            for conv in self.convs:
+                feats.append(conv(torch.cat(feats, 1)))
+            return x + self.betas * feats[-1]
+    report = run_check("rdb", Betas)
+    assert not report.ok and "AttributeError" in messages(report) and "betas" in messages(report)
+
+
 def test_rrdb_mistakes_are_named():
     rdb = student_rdb()
     assert "share weights" in messages(run_check("rrdb", student_rrdb(rdb, shared=True)))
@@ -197,7 +224,7 @@ def test_perceptual_loss_mistakes():
     index = {name: i + i // 4 for i, name in enumerate(LAYER_NAMES)}  # wrong: ignores the pools' places
     assert not run_check("vgg_layer_index", index.__getitem__).ok
 
-    def make(offset=0, normalize=True, freeze=True):
+    def make(offset=0, normalize=True, freeze=True, resize=None):
         class Loss(nn.Module):
             def __init__(self, features, layer):
                 super().__init__()
@@ -208,6 +235,8 @@ def test_perceptual_loss_mistakes():
                 self.register_buffer("s", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
 
             def forward(self, a, b):
+                if resize:  # source document 001 resizes to 224 x 224 (the same mistake, ~40 s of CPU here)
+                    a, b = (F.interpolate(x, size=(resize, resize), mode="bicubic") for x in (a, b))
                 prep = (lambda x: (x - self.m) / self.s) if normalize else (lambda x: x)
                 return F.l1_loss(self.f(prep(a)), self.f(prep(b)))
         return Loss
@@ -216,6 +245,7 @@ def test_perceptual_loss_mistakes():
     assert "after the ReLU" in messages(run_check("perceptual_loss", make(offset=1)))
     assert "not normalised" in messages(run_check("perceptual_loss", make(normalize=False)))
     assert "require gradients" in messages(run_check("perceptual_loss", make(freeze=False)))
+    assert "resizing (to 224 x 224" in messages(run_check("perceptual_loss", make(resize=48)))
 
 
 @pytest.mark.parametrize("mistake,message", [
@@ -248,10 +278,141 @@ def test_ragan_mistakes_are_named():
         return -torch.log(s(real - fake.mean())).mean() - torch.log(1 - s(fake - real.mean())).mean()
     assert "not finite" in messages(run_check("ragan_discriminator_loss", naive_d))
 
+    def source_g(real, fake):  # source document 003, the generator's real term
+        return -(1 - F.logsigmoid(real - fake.mean())).mean() - F.logsigmoid(fake - real.mean()).mean()
+    assert "1 - log" in messages(run_check("ragan_generator_loss", source_g))
+
     assert "only the fake term" in messages(run_check("ragan_generator_loss",
                                                       lambda r, f: -F.logsigmoid(f - r.mean()).mean()))
     as_float = run_check("ragan_generator_loss", lambda r, f: ragan_g(r, f).item())
     assert "no gradient reaches the fake logits" in messages(as_float) and "RuntimeError" not in messages(as_float)
+
+
+# ---------------------------------------------------------------- exercise 07: the GAN training step
+def student_gan_step(detach=True, freeze=True, g_first=True, zero_grad=True, unfreeze=True, d_optimizer_for_g=False):
+    """A GAN iteration written differently from the solution, with one mistake switched on at a time."""
+    def set_trainable(module, flag):
+        for p in module.parameters():
+            p.requires_grad = flag
+
+    def discriminator_step(discriminator, opt_d, img_hr, img_sr, d_loss_fn):
+        if zero_grad:
+            opt_d.zero_grad()
+        loss = d_loss_fn(discriminator(img_hr), discriminator(img_sr.detach() if detach else img_sr))
+        loss.backward()
+        opt_d.step()
+        return loss.detach()  # a tensor: the check accepts it
+
+    def gan_training_step(generator, discriminator, opt_g, opt_d, img_lr, img_hr, g_loss_fn, d_loss_fn):
+        img_sr = generator(img_lr)
+        if not g_first:
+            loss_d = discriminator_step(discriminator, opt_d, img_hr, img_sr, d_loss_fn)
+        set_trainable(discriminator, not freeze)
+        if zero_grad:
+            opt_g.zero_grad()
+        with torch.no_grad():
+            real_logits = discriminator(img_hr)
+        loss_g = g_loss_fn(img_sr, img_hr, real_logits, discriminator(img_sr))
+        loss_g.backward()
+        (opt_d if d_optimizer_for_g else opt_g).step()
+        set_trainable(discriminator, unfreeze)
+        if g_first:
+            loss_d = discriminator_step(discriminator, opt_d, img_hr, img_sr, d_loss_fn)
+        return loss_g.detach(), loss_d
+    return discriminator_step, gan_training_step
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_gan_step_written_differently_passes(seed):
+    d_step, step = student_gan_step()
+    assert judged("discriminator_step", d_step, seed).ok and judged("gan_training_step", step, seed).ok
+
+
+@pytest.mark.parametrize("mistake,task,message", [
+    ({"detach": False}, "discriminator_step", "score img_sr.detach() in D's step"),
+    ({"detach": False}, "gan_training_step", "score img_sr.detach() in D's step"),
+    ({"freeze": False}, "gan_training_step", "requires_grad_(False)"),
+    ({"unfreeze": False}, "gan_training_step", "still frozen"),
+    ({"g_first": False}, "gan_training_step", "D was updated before G"),
+    ({"zero_grad": False}, "discriminator_step", "call opt_d.zero_grad()"),
+    ({"zero_grad": False}, "gan_training_step", "call opt_g.zero_grad()"),
+    ({"d_optimizer_for_g": True}, "gan_training_step", "expected opt_g.step() then opt_d.step()"),
+])
+def test_gan_step_mistakes_are_named(mistake, task, message):
+    d_step, step = student_gan_step(**mistake)
+    report = run_check(task, d_step if task == "discriminator_step" else step)
+    assert not report.ok and message in messages(report), report.failed
+
+
+# ---------------------------------------------------------------- exercise 08: the evaluation protocol
+def student_y(offset=16.0, weights=(65.481, 128.553, 24.966), divide=True):
+    def rgb_to_y(img):
+        r, g, b = img[..., 0], img[..., 1], img[..., 2]
+        y = offset + weights[0] * r + weights[1] * g + weights[2] * b
+        return y / 255 if divide else y
+    return rgb_to_y
+
+
+def student_psnr(y=True, border="scale", round_8bit=True, clip=True, hr_scaled=True, peak=1.0, uint8=False):
+    to_y = student_y()
+
+    def psnr_y(img_sr, img_hr, scale):
+        sr = np.clip(img_sr, 0, 1) if clip else img_sr
+        if uint8:
+            sr = np.round(sr * 255).astype(np.uint8) / 255  # wraps around where sr is outside [0, 1]
+        if round_8bit == "truncate":
+            sr = (sr * 255).astype(np.uint8) / 255
+        elif round_8bit:
+            sr = np.floor(sr * 255 + 0.5) / 255  # half up: also 8-bit
+        hr = img_hr / 255 if hr_scaled else img_hr.astype(np.float64)
+        if y:
+            sr, hr = to_y(sr), to_y(hr)
+        c = scale if border == "scale" else border
+        h, w = hr.shape[:2]
+        sr, hr = sr[c:h - c, c:w - c], hr[c:h - c, c:w - c]
+        return float(10 * np.log10(peak**2 / ((sr - hr) ** 2).mean()))
+    return psnr_y
+
+
+@pytest.mark.parametrize("seed", [0, 99])
+def test_evaluation_protocol_written_differently_passes(seed):
+    assert judged("rgb_to_y", student_y(), seed).ok and judged("psnr_y", student_psnr(), seed).ok
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ({"offset": 0.0}, "offset 16/255 is missing"),
+    ({"weights": (0.299 * 255, 0.587 * 255, 0.114 * 255), "offset": 0.0}, "full-range weights"),
+    ({"divide": False}, "divide by 255"),
+])
+def test_y_channel_mistakes_are_named(mistake, message):
+    report = run_check("rgb_to_y", student_y(**mistake))
+    assert not report.ok and message in messages(report), report.failed
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ({"y": False}, "measured on RGB"),
+    ({"border": 0}, "no border was removed"),
+    ({"border": 4}, "it is `scale` pixels"),
+    ({"round_8bit": False}, "not rounded to 8 bits"),
+    ({"round_8bit": "truncate"}, "truncated to 8 bits"),
+    ({"clip": False}, "without clipping"),
+    ({"clip": False, "uint8": True}, "-1 wraps to 255"),
+    ({"hr_scaled": False}, "divide it by 255"),
+    ({"peak": 255.0}, "the peak is 255"),
+])
+def test_evaluation_protocol_mistakes_are_named(mistake, message):
+    report = run_check("psnr_y", student_psnr(**mistake))
+    assert not report.ok and message in messages(report), report.failed
+
+
+def test_the_library_passes_the_new_judges_but_scores_nothing():
+    from srlib.metrics import psnr, rgb_to_y
+
+    def library_psnr(img_sr, img_hr, scale):
+        return psnr(img_sr, img_hr, crop_border=scale)
+    assert judged("rgb_to_y", rgb_to_y).ok and judged("psnr_y", library_psnr).ok
+    assert "course library's own code" in messages(run_check("rgb_to_y", rgb_to_y))
+    assert "calls the course library's own implementation" in messages(run_check("psnr_y", library_psnr))
 
 
 def test_observations_cross_as_plain_data_only():

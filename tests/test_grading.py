@@ -62,7 +62,8 @@ def test_points_match_the_notebook_tables():
 def test_solutions_score_full_marks_and_exercises_zero(tmp_path):
     notebooks = [str(SOLUTIONS / f"{e}.ipynb") for e in EXERCISES] + [str(EXERCISE_NBS / f"{e}.ipynb") for e in EXERCISES]
     rows = grade(notebooks, tmp_path / "grades.csv", timeout=120, progress=False)
-    solutions, exercises = rows[:5], rows[5:]
+    solutions, exercises = rows[:len(EXERCISES)], rows[len(EXERCISES):]
+    assert len(EXERCISES) == 7
     assert all(r["total"] == r["max"] > 0 for r in solutions), [(r["exercise"], r["total"], r["tasks"]) for r in solutions]
     assert all(r["total"] == 0 and r["max"] > 0 for r in exercises)
     assert all("not implemented yet" in str(r["tasks"]) for r in exercises)
@@ -80,6 +81,10 @@ def test_solutions_score_full_marks_and_exercises_zero(tmp_path):
     ("ex05_gradient_penalty_ragan", "norms = grads.flatten(1).norm(2, dim=1)", "norms = grads.norm(2)",
      "gradient_penalty", "over the batch, not per sample"),
     ("ex05_gradient_penalty_ragan", "create_graph=True", "retain_graph=True", "gradient_penalty", "create_graph=True"),
+    ("ex07_gan_training_step", "discriminator.requires_grad_(False)  #", "discriminator.requires_grad_(True)  #",
+     "gan_training_step", "requires_grad_(False)"),
+    ("ex08_evaluation_protocol", "img_hr.astype(np.float64) / 255.0", "img_hr.astype(np.float64)", "psnr_y",
+     "divide it by 255"),
 ])
 def test_planted_mistakes_cost_exactly_their_task(tmp_path, exercise, old, new, task, message):
     path = plant(tmp_path, exercise, old, new)
@@ -111,8 +116,8 @@ def test_printed_scores_and_files_in_the_output_folder_earn_nothing(tmp_path):
 
 
 def test_a_crash_costs_one_student_and_the_batch_goes_on(tmp_path):
-    shutil.copytree(SOLUTIONS, tmp_path / "class" / "alice", ignore=shutil.ignore_patterns("*.py", "ex0[1245]*"))
-    shutil.copytree(SOLUTIONS, tmp_path / "class" / "carol", ignore=shutil.ignore_patterns("*.py", "ex0[1245]*"))
+    shutil.copytree(SOLUTIONS, tmp_path / "class" / "alice", ignore=shutil.ignore_patterns("*.py", "ex0[124578]*"))
+    shutil.copytree(SOLUTIONS, tmp_path / "class" / "carol", ignore=shutil.ignore_patterns("*.py", "ex0[124578]*"))
     plant(tmp_path / "class", "ex03_pixel_shuffle", "profile, device = setup(seed=0)",
           "while True:\n    pass", student="bob")  # killed at its CPU-time limit, before the wall-clock one
     assert main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "grades.csv"),
@@ -172,6 +177,7 @@ def test_the_policy_refuses_what_an_exercise_never_needs_and_nothing_else():
     wrong = [src for src in fine if policy_problems([src], forbidden)]
     assert not missed and not wrong, (missed, wrong)
     assert cells_for(["x = 1", "def f(): pass", "f()"], "f") == ["x = 1", "def f(): pass"]
+    assert cells_for(["def f(): pass", "g, f = 1, 2", "f()"], "f") == ["def f(): pass", "g, f = 1, 2"]
     assert strip_magics("x = (a\n    % b)") == "x = (a\n    % b)" and strip_magics("%time x = 1\ny = 2") == "\ny = 2"
 
 
@@ -297,6 +303,26 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
         "from srlib.course import *\n"
         "def gradient_penalty(*a, **k):\n    return os.sys.modules['srlib.losses'].gradient_penalty(*a, **k)"),
         "gradient_penalty"),
+    "library_metrics": ("ex08_evaluation_protocol", (
+        "from srlib.metrics import psnr, rgb_to_y\n"
+        "def psnr_y(img_sr, img_hr, scale):\n    return psnr(img_sr, img_hr, crop_border=scale)"), "psnr_y"),
+    "hidden_metrics": ("ex08_evaluation_protocol", (
+        "m = __import__('srlib.met' + 'rics', fromlist=['x'])\n"
+        "rgb_to_y = m.rgb_to_y\n"
+        "def psnr_y(img_sr, img_hr, scale):\n    return m.psnr(img_sr, img_hr, crop_border=scale)"), "psnr_y"),
+    "judge_reference_psnr": ("ex08_evaluation_protocol", (
+        "from srlib.exercises.ex08_evaluation_protocol import _reference_y, reference_psnr\n"
+        "rgb_to_y, psnr_y = _reference_y, reference_psnr"), "psnr_y"),
+    "library_trainer": ("ex07_gan_training_step", (
+        "from srlib.train.trainer import Trainer\n"
+        "def gan_training_step(*args):\n    return Trainer.step(*args)\n"
+        "def discriminator_step(*args):\n    return Trainer.step(*args)"), "gan_training_step"),
+    "judge_reference_step": ("ex07_gan_training_step", (
+        "import torch\n"
+        "import srlib.exercises.ex07_gan_training_step as ex\n"
+        "def gan_training_step(generator, discriminator, opt_g, opt_d, img_lr, img_hr, g_loss_fn, d_loss_fn):\n"
+        "    ref = ex.reference(0)\n"
+        "    return ref['loss_g'], ref['loss_d']"), "gan_training_step"),
     "exit_in_cell": ("ex03_pixel_shuffle", "import sys\nsys.exit(0)", None),
     "kill_the_grader": ("ex03_pixel_shuffle", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", None),
     "memory_bomb": ("ex03_pixel_shuffle", "hoard = []\nwhile True:\n    hoard.append(bytearray(2**26))", None),
@@ -361,7 +387,7 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
     for student, (exercise, source, after) in CHEATS.items():
         with_cell(folder, exercise, source, student, after=after)
     (folder / "alice").mkdir(parents=True)
-    for name in ("ex02_rrdb", "ex05_gradient_penalty_ragan"):
+    for name in ("ex02_rrdb", "ex05_gradient_penalty_ragan", "ex07_gan_training_step", "ex08_evaluation_protocol"):
         shutil.copy(SOLUTIONS / f"{name}.ipynb", folder / "alice")
     honest_ex02(folder)
     broken_submissions(folder)
@@ -375,6 +401,8 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
     cheaters = {s: scores[(s, ex)] for s, (ex, _, _) in CHEATS.items()}
     assert all(total == 0 and top > 0 for total, top in cheaters.values()), cheaters
     assert scores[("alice", "ex02_rrdb")] == (6, 6) and scores[("alice", "ex05_gradient_penalty_ragan")] == (7, 7)
+    assert scores[("alice", "ex07_gan_training_step")] == (6, 6)
+    assert scores[("alice", "ex08_evaluation_protocol")] == (6, 6)
     assert scores[("bob", "ex02_rrdb")] == (6, 6), [r["tasks"] for r in rows if r["student"] == "bob"]
     assert scores[("mallory", "ex03_pixel_shuffle")] == (4, 4) and ("carol", "ex03_pixel_shuffle") not in scores
     by_student = {r["student"]: r["messages"] + " ".join(str(t["messages"]) for t in r["tasks"].values())
@@ -382,10 +410,13 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
     assert "keeps the course library out of reach" in by_student["library_classes"]
     assert "ran out of memory" in by_student["memory_bomb"]
     assert "imports os" in by_student["fork_bomb"] and "imports srlib.exercises" in by_student["judge_reference"]
+    assert "keeps the course library out of reach" in by_student["library_metrics"]
+    assert "keeps the course library out of reach" in by_student["library_trainer"]
+    assert "imports srlib.exercises" in by_student["judge_reference_psnr"]
     assert "within the time limit" in by_student["ignore_the_alarm"]
     assert "not a readable notebook" in by_student["number_cell"] and "symbolic link" in by_student["linked"]
     assert "too large or too deeply nested" in by_student["deep_cell"]
     assert "cannot tell which exercise" not in by_student["meta"] and scores[("meta", "ex03_pixel_shuffle")] == (4, 4)
     assert "srlib.__main__" not in _sys.modules
-    # 32 notebooks, 70 tasks, 4 at a time: each task is bounded by its 20 s limit plus start-up
-    assert elapsed < 70 * (20 + 90) / 4, elapsed
+    # 39 notebooks, 84 tasks, 4 at a time: each task is bounded by its 20 s limit plus start-up
+    assert elapsed < 84 * (20 + 90) / 4, elapsed

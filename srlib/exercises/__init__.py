@@ -8,6 +8,8 @@ grade`` and the course map (``srlib.course.LESSONS``) all read it.
 - ``ex03_pixel_shuffle``        pixel shuffle by hand, x2 stage count (notebook 03)
 - ``ex04_perceptual_loss``      VGG19 layer indices, the perceptual loss (notebook 04)
 - ``ex05_gradient_penalty_ragan``  WGAN-GP penalty, RaGAN losses (notebook 05)
+- ``ex07_gan_training_step``    the D step and the alternating G/D iteration (notebook 07)
+- ``ex08_evaluation_protocol``  Y channel, border crop, 8-bit rounding: PSNR as published (notebook 08)
 
 Taught in: README (instructors' section) and every exercise notebook.
 """
@@ -15,11 +17,12 @@ Taught in: README (instructors' section) and every exercise notebook.
 from __future__ import annotations
 
 from srlib.exercises import (ex01_paired_crop_augment, ex02_rrdb, ex03_pixel_shuffle, ex04_perceptual_loss,
-                             ex05_gradient_penalty_ragan)
+                             ex05_gradient_penalty_ragan, ex07_gan_training_step, ex08_evaluation_protocol)
 from srlib.exercises.core import Exercise, Report, Step, Task, judge, observe
 
 EXERCISES: dict[str, Exercise] = {module.EXERCISE.name: module.EXERCISE for module in (
-    ex01_paired_crop_augment, ex02_rrdb, ex03_pixel_shuffle, ex04_perceptual_loss, ex05_gradient_penalty_ragan)}
+    ex01_paired_crop_augment, ex02_rrdb, ex03_pixel_shuffle, ex04_perceptual_loss, ex05_gradient_penalty_ragan,
+    ex07_gan_training_step, ex08_evaluation_protocol)}
 
 
 def find_task(name: str) -> tuple[Exercise, Task]:

@@ -10,7 +10,7 @@ every expected value itself from the same seed.
 In a notebook, ``check("rrdb", RRDB)`` runs both in the notebook's process.
 ``srlib grade`` runs the probe in a fresh process with the student's code and
 the judge in its own process, where no student code has run, with a secret
-seed; both print the same messages. Taught in: exercises 01-05.
+seed; both print the same messages. Taught in: the exercise notebooks (01-05, 07, 08).
 """
 
 from __future__ import annotations

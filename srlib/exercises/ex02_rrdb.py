@@ -3,8 +3,8 @@
 The dense block's judge loads weights of its own choosing into the student's
 five convolutions (in the order they were created), runs both the student's
 block and a reference with those weights, and names the mistake when they
-differ: LeakyReLU's default slope 0.01, a LeakyReLU after conv5, a product
-instead of a sum, a missing 0.2. Taught in: notebook 02, sections 3-4.
+differ: LeakyReLU's default slope 0.01, a LeakyReLU after conv5 or twice in a
+row, a product instead of a sum, a missing 0.2 (source document 004's slips). Taught in: notebook 02, sections 3-4.
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ def _rdb_output(cls, i):
 MISTAKES = (
     ({"slope": 0.01}, "the LeakyReLU slope is 0.01 (nn.LeakyReLU()'s default); ESRGAN uses nn.LeakyReLU(0.2)"),
     ({"slope": 0.0}, "ReLU is used; ESRGAN's dense block uses LeakyReLU with slope 0.2"),
+    ({"slope": 0.04}, "a LeakyReLU(0.2) is applied twice in a row (negative values scaled by 0.04); apply it once"),
     ({"act_after_conv5": True}, "a LeakyReLU is applied after conv5; conv5 has no activation before the "
                                 "residual scaling"),
     ({"slope": 0.01, "act_after_conv5": True}, "the LeakyReLU slope is 0.01 and a LeakyReLU follows conv5"),

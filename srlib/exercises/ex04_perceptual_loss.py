@@ -1,4 +1,7 @@
-"""Exercise 04: VGG19 layer indices and the perceptual loss of ESRGAN (Sec. 3.3).
+"""Exercise 04: VGG layer indices and the perceptual loss of ESRGAN (Sec. 3.3).
+
+The index task is asked for any layout of blocks (VGG19's, VGG16's, one drawn
+from the seed), so the course's own ``VGG19_LAYERS`` table does not answer it.
 
 The loss is L1 between VGG19 features of SR and HR taken at conv5_4 *before*
 its ReLU (index 34), on ImageNet-normalised inputs, with VGG frozen. The
@@ -21,8 +24,6 @@ from torch import nn
 from srlib.exercises.core import Exercise, Step, Task, expect_count
 
 # The probes never import srlib.losses: the grader keeps the task's library out of the student's process.
-LAYER_NAMES = [f"{kind}{block}_{k}" for block, n in enumerate((2, 2, 4, 4, 4), start=1)
-               for k in range(1, n + 1) for kind in ("conv", "relu")]
 
 _CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
 
@@ -46,23 +47,63 @@ def random_vgg19_features(seed: int) -> nn.Sequential:
 
 
 # ------------------------------------------------------------- layer names
+VGG19_BLOCKS = (2, 2, 4, 4, 4)  # convs per block; VGG16 has (2, 2, 3, 3, 3)
+
+
+def layer_names(blocks) -> list[str]:
+    """conv1_1, relu1_1, ... for a VGG with ``blocks[b]`` convs in block b + 1."""
+    return [f"{kind}{b}_{k}" for b, n in enumerate(blocks, start=1)
+            for k in range(1, n + 1) for kind in ("conv", "relu")]
+
+
+LAYER_NAMES = layer_names(VGG19_BLOCKS)  # VGG19's conv and relu names, in order
+
+
+def features_layout(blocks) -> list[str]:
+    """The names of ``features``' modules in order, pools included: what torchvision builds."""
+    names = []
+    for b, n in enumerate(blocks, start=1):
+        names += [f"{kind}{b}_{k}" for k in range(1, n + 1) for kind in ("conv", "relu")] + [f"pool{b}"]
+    return names
+
+
 def index_inputs(seed: int):
-    return SimpleNamespace(names=LAYER_NAMES)
+    rng = np.random.default_rng(seed)
+    other = tuple(int(n) for n in rng.integers(1, 5, size=int(rng.integers(3, 6))))  # a VGG of the judge's own
+    return SimpleNamespace(layouts=[VGG19_BLOCKS, (2, 2, 3, 3, 3), other])
 
 
 def _indices(fn, i):
-    return [fn(name) for name in i.names]
+    def index(*args):  # a KeyError on a layout of the judge's own counts against that layout only
+        try:
+            return fn(*args)
+        except (KeyError, IndexError, ValueError):
+            return None
+    first = [index(name) for name in LAYER_NAMES]  # the default layout is VGG19's
+    return [first] + [[index(name, blocks) for name in layer_names(blocks)] for blocks in i.layouts]
 
 
 def _judge_indices(got, i):
     from srlib.losses.perceptual import VGG19_LAYERS
 
-    expect_count(got, len(i.names), "indices")
-    for name, index in zip(i.names, got):
+    expect_count(got, len(i.layouts) + 1, "lists of indices")
+    expect_count(got[0], len(LAYER_NAMES), "indices")
+    for name, index in zip(LAYER_NAMES, got[0]):
         want = VGG19_LAYERS[name]
         if index != want:
             hint = " (off by one: conv before its ReLU, relu right after)" if abs(index - want) == 1 else ""
             return f"{name} is features[{want}] in torchvision's VGG19, got {index}{hint}"
+
+
+def _judge_other_layouts(got, i):
+    expect_count(got, len(i.layouts) + 1, "lists of indices")
+    for blocks, indices in zip(i.layouts, got[1:]):
+        layout, names = features_layout(blocks), layer_names(blocks)
+        expect_count(indices, len(names), "indices")
+        for name, index in zip(names, indices):
+            if index != layout.index(name):
+                return (f"with convs_per_block={blocks}, {name} is features[{layout.index(name)}], got {index}: "
+                        "count the convs, ReLUs and pools of the layout you are given, not VGG19's")
 
 
 # --------------------------------------------------------------- the loss
@@ -78,8 +119,14 @@ def _features(i):
 
 
 def _values(cls, i):
+    sizes = []  # the (H, W) that reaches VGG's first conv
+    values = {}
     with torch.no_grad():
-        return {str(k): float(cls(_features(i), k)(i.img_sr.clone(), i.img_hr.clone())) for k in (34, 8)}
+        for k in (34, 8):
+            features = _features(i)
+            features[0].register_forward_pre_hook(lambda module, args: sizes.append(list(args[0].shape[-2:])))
+            values[str(k)] = float(cls(features, k)(i.img_sr.clone(), i.img_hr.clone()))
+    return {**values, "vgg_input": sizes[:1]}
 
 
 def _frozen(cls, i):
@@ -122,6 +169,10 @@ def _reference(seed: int, index: int, normalize: bool, grad: bool):
 
 def _judge_layer(values, i):
     got = float(values["34"])
+    if values["vgg_input"] and list(values["vgg_input"][0]) != list(i.img_sr.shape[-2:]):
+        return (f"the images reach VGG at {tuple(values['vgg_input'][0])}, not at their own size "
+                f"{tuple(i.img_sr.shape[-2:])}: resizing (to 224 x 224 in source document 001) destroys the "
+                "detail the loss should compare; VGG's convolutions take any size")
     if math.isclose(got, reference(i, 34), rel_tol=1e-4):
         return None
     if math.isclose(got, reference(i, 35), rel_tol=1e-4):
@@ -152,6 +203,7 @@ def _judge_frozen(seen, i):
 EXERCISE = Exercise("ex04_perceptual_loss", "04", "The VGG perceptual loss", (
     Task("vgg_layer_index", "vgg_layer_index", 2, index_inputs, (
         Step("conv/relu names -> torchvision indices", _indices, _judge_indices),
+        Step("any layout of blocks (VGG16, others)", _indices, _judge_other_layouts),
     ), library=("srlib.losses.perceptual",)),
     Task("perceptual_loss", "VGGLoss", 4, loss_inputs, (
         Step("conv5_4 before activation, ImageNet-normalised", _values, _judge_layer),
