@@ -7,7 +7,10 @@ training photos for a time budget (learning rate divided by 4 after 60%
 and 85% of it), then evaluates it on the held-out
 bundled photos against MATLAB-bicubic upscaling under the literature's
 protocol (PSNR/SSIM on Y, border 4). Writes ``generator.pt``,
-``metrics.json`` and ``comparison.png``. Taught in: notebook 06.
+``metrics.json`` and ``comparison.png``. An application of the library (it
+trains, then evaluates), so it lives beside ``srlib.train`` and ``srlib.infer``
+rather than inside either; ``srlib.train.demo`` still imports it.
+Taught in: notebook 06, section 5 (the same from the command line).
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from pathlib import Path
 
 import torch
 
-from srlib.data import imresize, sample_dataset
-from srlib.infer.evaluate import evaluate_generator
+from srlib.data import sample_dataset
+from srlib.infer.evaluate import bicubic_upscale, evaluate_generator, write_evaluation
 from srlib.metrics import psnr
 from srlib.models.generator_file import save_generator
-from srlib.train.recipes import get_recipe, recipe_dict
+from srlib.train.recipes import get_recipe
 from srlib.train.trainer import Trainer
 
 
@@ -36,7 +39,7 @@ def comparison_figure(model, val_set, path: Path, index: int = 0, scale: int = 4
     img_lr, img_hr = val_set[index]
     with torch.no_grad():
         img_sr = model(img_lr[None]).clamp(0, 1)[0]
-    img_bic = imresize(img_lr[None].double(), scale).clamp(0, 1).float()[0]
+    img_bic = bicubic_upscale(img_lr[None], scale)[0]  # (3, H, W)
     lr_up = torch.nn.functional.interpolate(img_lr[None], scale_factor=scale, mode="nearest")[0]
     panels = [("LR (nearest)", lr_up), (f"bicubic {psnr(img_bic[None], img_hr[None]).item():.2f} dB", img_bic),
               (f"model {psnr(img_sr[None], img_hr[None]).item():.2f} dB", img_sr), ("HR", img_hr)]
@@ -79,7 +82,7 @@ def run_demo(minutes: float = 4.0, out: str | Path = "runs/demo", progress: bool
 
     trainer.fit(recipe.total_iters, max_seconds=budget, callback=step_decay, progress=progress)
     model = trainer.eval_model
-    save_generator(out / "generator.pt", model, recipe_dict(recipe), recipe.name)
+    save_generator(out / "generator.pt", model, recipe.generator, recipe.name)
     metrics = evaluate_generator(model, val_set, recipe.scale)
     metrics.update(iterations=trainer.iteration, minutes=minutes, recipe=recipe.name)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
