@@ -5,25 +5,15 @@ import json
 import pytest
 import torch
 
+from helpers import saved_generator
 from srlib.cli import main
 from srlib.infer import evaluation_set
 from srlib.metrics import psnr
-from srlib.models import GeneratorConfig
-from srlib.models.generator_file import build_generator, load_generator, save_generator
-
-CONFIG = GeneratorConfig("espcn", num_feat=8, num_block=1, scale=4)
-
-
-def saved(tmp_path, name, seed, config=CONFIG):
-    torch.manual_seed(seed)
-    model = build_generator(config)
-    for p in model.parameters():  # ResidualESPCN's tail starts at zero: give it weights
-        torch.nn.init.normal_(p, std=0.01)
-    return save_generator(tmp_path / name, model, config, "test")
+from srlib.models.generator_file import load_generator
 
 
 def test_evaluate_matches_srlib_metrics(tmp_path, capsys):
-    path = saved(tmp_path, "g.pt", 0)
+    path = saved_generator(tmp_path, "g.pt", 0)
     assert main(["evaluate", "--weights", str(path), "--data", "samples", "--out", str(tmp_path / "ev")]) == 0
     result = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
     data = evaluation_set("samples")
@@ -46,6 +36,6 @@ def test_lpips_is_optional_with_a_clear_message(tmp_path, capsys, monkeypatch):
             raise ImportError("no lpips here")
         return real_import(name, *args, **kwargs)
     monkeypatch.setattr(builtins, "__import__", no_lpips)
-    path = saved(tmp_path, "g.pt", 0)
+    path = saved_generator(tmp_path, "g.pt", 0)
     assert main(["evaluate", "--weights", str(path), "--lpips", "--out", str(tmp_path / "ev")]) == 0
     assert "LPIPS skipped: the lpips package is not installed" in capsys.readouterr().out

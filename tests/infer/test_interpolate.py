@@ -5,24 +5,15 @@ from dataclasses import replace
 import pytest
 import torch
 
+from helpers import TINY_GENERATOR, saved_generator
 from srlib.cli import main
 from srlib.infer import evaluate_generator, evaluation_set, interpolate_files, interpolate_state_dicts
-from srlib.models import GeneratorConfig, RRDBNet
-from srlib.models.generator_file import build_generator, load_generator, save_generator
-
-CONFIG = GeneratorConfig("espcn", num_feat=8, num_block=1, scale=4)
-
-
-def saved(tmp_path, name, seed, config=CONFIG):
-    torch.manual_seed(seed)
-    model = build_generator(config)
-    for p in model.parameters():  # ResidualESPCN's tail starts at zero: give it weights
-        torch.nn.init.normal_(p, std=0.01)
-    return save_generator(tmp_path / name, model, config, "test")
+from srlib.models import RRDBNet
+from srlib.models.generator_file import load_generator
 
 
 def test_interpolation_endpoints_are_exact(tmp_path):
-    a, b = saved(tmp_path, "a.pt", 0), saved(tmp_path, "b.pt", 1)
+    a, b = saved_generator(tmp_path, "a.pt", 0), saved_generator(tmp_path, "b.pt", 1)
     sa, sb = load_generator(a).state_dict(), load_generator(b).state_dict()
     for alpha, want in ((0.0, sa), (1.0, sb)):
         out = load_generator(interpolate_files(a, b, alpha, tmp_path / f"i{alpha}.pt")).state_dict()
@@ -49,8 +40,8 @@ def test_cli_errors(tmp_path, capsys):
     (tmp_path / "x.png").write_bytes(b"not a model")
     assert main(["evaluate", "--weights", str(tmp_path / "x.png")]) == 2
     assert "not a readable" in capsys.readouterr().err
-    a = saved(tmp_path, "a.pt", 0)
-    b = saved(tmp_path, "b.pt", 0, replace(CONFIG, num_feat=16))
+    a = saved_generator(tmp_path, "a.pt", 0)
+    b = saved_generator(tmp_path, "b.pt", 0, replace(TINY_GENERATOR, num_feat=16))
     assert main(["interpolate", "--psnr", str(a), "--gan", str(b), "--alpha", "0.5", "--out", str(tmp_path / "c.pt")]) == 2
     assert "different architectures" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError):

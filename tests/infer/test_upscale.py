@@ -5,20 +5,10 @@ import pytest
 import torch
 from PIL import Image
 
+from helpers import saved_generator
 from srlib.cli import main
 from srlib.infer import upscale_array, upscale_file
-from srlib.models import GeneratorConfig, RRDBNet
-from srlib.models.generator_file import build_generator, save_generator
-
-CONFIG = GeneratorConfig("espcn", num_feat=8, num_block=1, scale=4)
-
-
-def saved(tmp_path, name, seed, config=CONFIG):
-    torch.manual_seed(seed)
-    model = build_generator(config)
-    for p in model.parameters():  # ResidualESPCN's tail starts at zero: give it weights
-        torch.nn.init.normal_(p, std=0.01)
-    return save_generator(tmp_path / name, model, config, "test")
+from srlib.models import RRDBNet
 
 
 def tiny_rrdbnet():
@@ -57,7 +47,7 @@ def test_file_kinds_round_trip(tmp_path):
 
 
 def test_upscale_cli_and_errors(tmp_path, capsys):
-    weights = saved(tmp_path, "g.pt", 0)
+    weights = saved_generator(tmp_path, "g.pt", 0)
     Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(tmp_path / "in.png")
     assert main(["upscale", "--weights", str(weights), str(tmp_path / "in.png"), str(tmp_path / "o.png")]) == 0
     assert Image.open(tmp_path / "o.png").size == (48, 40)
