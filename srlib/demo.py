@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from srlib.data import sample_dataset
-from srlib.infer.evaluate import bicubic_upscale, evaluate_generator, write_evaluation
+from srlib.infer.evaluate import bicubic_upscale, evaluate_generator
 from srlib.metrics import psnr
 from srlib.models.generator_file import save_generator
 from srlib.train.recipes import get_recipe

@@ -1,41 +1,16 @@
-"""Datasets, crops, augmentation, folders, odd images, DIV2K helpers."""
-
-import zipfile
+"""Datasets, folders and the training loader (srlib/data/datasets.py, loader.py, samples.py)."""
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from srlib.data import (PairedFolderDataset, SRDataset, dihedral, div2k_folders, download,
-                        extract_subimages, make_train_loader, mod_crop, paired_random_crop,
-                        read_image, sample_dataset, sample_photos, benchmark_folders)
-from srlib.data.div2k import download_div2k
+from srlib.data import PairedFolderDataset, SRDataset, make_train_loader, sample_dataset, sample_photos
 
 
-def coords(h, w, scale):
-    rows, cols = np.mgrid[0: h * scale, 0: w * scale]
-    hr = np.stack([rows, cols, rows * 0], -1)
-    return hr[::scale, ::scale].copy(), hr
-
-
-def test_paired_crop_is_aligned_and_covers_the_image():
-    lr, hr = coords(10, 12, 4)
-    corners = set()
-    for seed in range(300):
-        a, b = paired_random_crop(lr, hr, 4, 4, np.random.default_rng(seed))
-        assert a.shape == (4, 4, 3) and b.shape == (16, 16, 3)
-        assert np.array_equal(b[::4, ::4], a)
-        corners.add(tuple(a[0, 0, :2] // 4))
-    assert max(c[0] for c in corners) == 6 and max(c[1] for c in corners) == 8
-
-
-def test_dihedral_gives_eight_distinct_transforms():
-    img = np.arange(2 * 3 * 1).reshape(2, 3, 1)
-    outs = {dihedral(img, k).tobytes() + bytes(dihedral(img, k).shape) for k in range(8)}
-    assert len(outs) == 8
-    with pytest.raises(ValueError):
-        dihedral(img, 8)
+def save(arr, path, mode=None):
+    img = Image.fromarray(arr) if mode is None else Image.fromarray(arr, mode)
+    img.save(path)
 
 
 def test_sr_dataset_training_items_are_aligned_pairs():
@@ -66,11 +41,6 @@ def test_train_loader_with_workers_is_deterministic():
     a = next(iter(make_train_loader(ds, batch_size=4, num_workers=2, seed=3)))[1]
     b = next(iter(make_train_loader(ds, batch_size=4, num_workers=0, seed=3)))[1]
     assert torch.equal(a, b)
-
-
-def save(arr, path, mode=None):
-    img = Image.fromarray(arr) if mode is None else Image.fromarray(arr, mode)
-    img.save(path)
 
 
 def test_folder_dataset_matches_div2k_names(tmp_path):
@@ -124,116 +94,3 @@ def test_empty_folder_and_missing_folder(tmp_path):
         PairedFolderDataset(tmp_path, scale=4)
     with pytest.raises(FileNotFoundError):
         PairedFolderDataset(tmp_path / "nope", scale=4)
-
-
-def test_corrupt_file_is_named(tmp_path):
-    (tmp_path / "broken.png").write_bytes(b"not a png at all")
-    with pytest.raises(ValueError, match="broken.png: not a readable image"):
-        read_image(tmp_path / "broken.png")
-
-
-def test_grayscale_palette_rgba_and_16bit_are_converted(tmp_path):
-    gray = np.arange(64, dtype=np.uint8).reshape(8, 8) * 4
-    save(gray, tmp_path / "gray.png", "L")
-    assert read_image(tmp_path / "gray.png").shape == (8, 8, 3)
-    Image.fromarray(gray, "L").convert("P").save(tmp_path / "palette.png")
-    assert read_image(tmp_path / "palette.png").shape == (8, 8, 3)
-    save(np.zeros((8, 8, 4), np.uint8), tmp_path / "rgba.png", "RGBA")
-    with pytest.warns(UserWarning, match="alpha channel was dropped"):
-        assert read_image(tmp_path / "rgba.png").shape == (8, 8, 3)
-    deep = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)
-    Image.fromarray(deep).save(tmp_path / "deep.png")
-    img = read_image(tmp_path / "deep.png")
-    assert img.dtype == np.float32 and img.max() == pytest.approx(63000 / 65535, abs=1e-6)
-
-
-def test_mod_crop():
-    assert mod_crop(np.zeros((42, 50, 3)), 4).shape == (40, 48, 3)
-
-
-def test_missing_div2k_says_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="DIV2K_train_HR.zip.*unzip them into"):
-        div2k_folders(tmp_path, "train", 4)
-    with pytest.raises(FileNotFoundError, match="Set5"):
-        benchmark_folders(tmp_path, "Set5")
-
-
-def make_zip(path, members):
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-
-
-def test_download_resumes_and_skips(tmp_path):
-    src = tmp_path / "remote.bin"
-    src.write_bytes(b"x" * 5000)
-    dest = tmp_path / "local" / "file.bin"
-    assert download(src.as_uri(), dest, progress=False).read_bytes() == b"x" * 5000
-    src.write_bytes(b"changed")  # a finished download is not fetched again
-    assert download(src.as_uri(), dest, progress=False).read_bytes() == b"x" * 5000
-    assert not (dest.parent / "file.bin.part").exists()
-
-
-def test_download_offline_error_says_where_to_put_the_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="put it at"):
-        download((tmp_path / "missing.zip").as_uri(), tmp_path / "x.zip", progress=False)
-
-
-def test_download_div2k_extracts_from_local_archives(tmp_path, monkeypatch):
-    import io
-
-    remote = tmp_path / "remote"
-    remote.mkdir()
-    buf = io.BytesIO()
-    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(buf, format="PNG")
-    make_zip(remote / "DIV2K_valid_HR.zip", {"DIV2K_valid_HR/0801.png": buf.getvalue()})
-    make_zip(remote / "DIV2K_valid_LR_bicubic_X4.zip", {"DIV2K_valid_LR_bicubic/X4/0801x4.png": buf.getvalue()})
-    monkeypatch.setattr("srlib.data.div2k.DIV2K_URL", remote.as_uri() + "/")
-    download_div2k(tmp_path / "data", splits=("valid",), scale=4)
-    hr, lr = div2k_folders(tmp_path / "data", "valid", 4)
-    assert (hr / "0801.png").exists() and (lr / "0801x4.png").exists()
-    download_div2k(tmp_path / "data", splits=("valid",), scale=4)  # already there: no-op
-
-
-def test_extract_subimages_once(tmp_path):
-    src = tmp_path / "hr"
-    src.mkdir()
-    save(np.zeros((500, 730, 3), np.uint8), src / "0001.png")
-    n = extract_subimages(src, tmp_path / "sub", crop=480, step=240)
-    assert n == 2 * 3  # rows 0, 20 and columns 0, 240, 250: BasicSR adds a crop flush with each edge
-    assert Image.open(next((tmp_path / "sub").glob("*.png"))).size == (480, 480)
-    assert extract_subimages(src, tmp_path / "sub", crop=480, step=240) == n
-
-
-def test_download_resumes_a_partial_file_over_http(tmp_path):
-    """A .part left by an interrupted download is continued with an HTTP Range request."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    payload = bytes(range(256)) * 40
-    ranges = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server API
-            header = self.headers.get("Range")
-            ranges.append(header)
-            start = int(header.split("=")[1].rstrip("-")) if header else 0
-            self.send_response(206 if header else 200)
-            self.send_header("Content-Length", str(len(payload) - start))
-            self.end_headers()
-            self.wfile.write(payload[start:])
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        dest = tmp_path / "archive.zip"
-        (tmp_path / "archive.zip.part").write_bytes(payload[:1000])
-        download(f"http://127.0.0.1:{server.server_port}/archive.zip", dest, progress=False)
-    finally:
-        server.shutdown()
-    assert ranges == ["bytes=1000-"]
-    assert dest.read_bytes() == payload
