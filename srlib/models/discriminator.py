@@ -4,8 +4,9 @@ SRGAN (Ledig et al. 2017, Sec. 2.2 and Fig. 4): eight 3x3 convs with
 64-64-128-128-256-256-512-512 channels, stride 2 on every second conv,
 BatchNorm after every conv but the first, LeakyReLU(0.2), then Dense(1024),
 LeakyReLU(0.2), Dense(1). It outputs a *logit*: the sigmoid belongs in the
-loss. (A bare ``nn.LeakyReLU()`` has slope 0.01, not the paper's 0.2.) ESRGAN's own discriminator, BasicSR's layout, is
-``ESRGANDiscriminator`` in ``esrgan_discriminator.py``.
+loss. (A bare ``nn.LeakyReLU()`` has slope 0.01, not the paper's 0.2.)
+ESRGAN's own discriminator, BasicSR's layout, is ``ESRGANDiscriminator`` in
+``esrgan_discriminator.py``.
 
 A WGAN-GP critic must not use BatchNorm: the gradient penalty is defined per
 sample, and BN makes each sample's score depend on the rest of the batch.
