@@ -88,6 +88,7 @@ class Recipe:
         return self.generator.scale
 
 
+FLAT_GENERATOR_KEYS = ("generator", "num_feat", "num_block", "num_grow_ch", "scale")  # before GeneratorConfig
 SRRESNET = GeneratorConfig("srresnet", num_block=16)  # the SRGAN paper's B = 16
 
 RECIPES: dict[str, Recipe] = {
@@ -151,11 +152,15 @@ def recipe_from_yaml(path: str | Path) -> Recipe:
     """A recipe from a YAML file of ``Recipe`` fields (``name`` required; unknown keys refused).
 
     The generator is a mapping (``generator: {architecture: espcn, num_feat: 40}``); fields it
-    leaves out keep the named recipe's values.
+    leaves out keep the named recipe's values. The flat keys of older files (``generator: espcn``,
+    ``num_feat: 40``, ...) are read into it.
     """
     import yaml
 
     data = yaml.safe_load(Path(path).read_text()) or {}
+    flat = {k: data.pop(k) for k in FLAT_GENERATOR_KEYS if k in data and not isinstance(data[k], dict)}
+    if flat:  # recipes written before GeneratorConfig: generator: espcn, num_feat: 40, ...
+        data["generator"] = {("architecture" if k == "generator" else k): v for k, v in flat.items()}
     known = {f.name for f in fields(Recipe)}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -177,5 +182,4 @@ def generator_of(recipe_as_dict: dict) -> GeneratorConfig:
     (``generator: 'rrdbnet'``, ``num_feat``, ...) of checkpoints written before ``GeneratorConfig``."""
     if isinstance(recipe_as_dict.get("generator"), dict):
         return GeneratorConfig.from_dict(recipe_as_dict["generator"])
-    keys = ("generator", "num_feat", "num_block", "num_grow_ch", "scale")
-    return GeneratorConfig.from_dict({k: recipe_as_dict[k] for k in keys if k in recipe_as_dict})
+    return GeneratorConfig.from_dict({k: recipe_as_dict[k] for k in FLAT_GENERATOR_KEYS if k in recipe_as_dict})

@@ -12,6 +12,7 @@ import torch
 from srlib.cli import main
 from srlib.course import PROFILES
 from srlib.data import sample_dataset
+from srlib.models import GeneratorConfig
 from srlib.models.generator_file import load_generator
 from srlib.train import (EMA, IterationBatchSampler, Recipe, Trainer, get_recipe, recipe_from_yaml,
                          scaled)
@@ -47,6 +48,10 @@ def test_recipe_from_yaml(tmp_path):
     (tmp_path / "r.yaml").write_text("name: esrgan\nadversarial_weight: 0.01\nmilestones: [10, 20]\n")
     r = recipe_from_yaml(tmp_path / "r.yaml")
     assert r.adversarial == "ragan" and r.adversarial_weight == 0.01 and r.milestones == (10, 20)
+    (tmp_path / "g.yaml").write_text("name: esrgan\ngenerator: {num_block: 2}\n")
+    assert recipe_from_yaml(tmp_path / "g.yaml").generator == GeneratorConfig(num_block=2)  # the rest: esrgan's
+    (tmp_path / "old.yaml").write_text("name: esrgan\ngenerator: espcn\nnum_feat: 40\nnum_block: 4\n")
+    assert recipe_from_yaml(tmp_path / "old.yaml").generator == GeneratorConfig("espcn", 40, 4)
     (tmp_path / "bad.yaml").write_text("name: x\nlearning_rate: 1\n")
     with pytest.raises(ValueError, match="unknown recipe fields"):
         recipe_from_yaml(tmp_path / "bad.yaml")
