@@ -87,6 +87,12 @@ class Recipe:
         """The generator's upscaling factor (``recipe.generator.scale``)."""
         return self.generator.scale
 
+    # Read-only spellings from before GeneratorConfig, kept so old code reads them; set them
+    # through the config: replace(recipe, generator=replace(recipe.generator, num_feat=16)).
+    num_feat = property(lambda self: self.generator.num_feat, doc="``recipe.generator.num_feat``")
+    num_block = property(lambda self: self.generator.num_block, doc="``recipe.generator.num_block``")
+    num_grow_ch = property(lambda self: self.generator.num_grow_ch, doc="``recipe.generator.num_grow_ch``")
+
 
 FLAT_GENERATOR_KEYS = ("generator", "num_feat", "num_block", "num_grow_ch", "scale")  # before GeneratorConfig
 SRRESNET = GeneratorConfig("srresnet", num_block=16)  # the SRGAN paper's B = 16
