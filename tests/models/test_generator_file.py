@@ -5,7 +5,8 @@ import torch
 
 from srlib.models import GeneratorConfig, RRDBNet, build_generator, read_generator
 from srlib.models.generator_file import load_generator, read_metadata, save_generator
-from srlib.train import get_recipe
+from srlib.train import get_recipe, recipe_dict
+from srlib.train.recipes import generator_of
 
 TINY = [GeneratorConfig("rrdbnet", num_feat=8, num_block=1, num_grow_ch=4, scale=4),
         GeneratorConfig("srresnet", num_feat=8, num_block=1, scale=2),
@@ -42,6 +43,15 @@ def test_recipes_nest_their_generator_config():
     assert get_recipe("srgan").generator == GeneratorConfig("srresnet", num_block=16)
     assert get_recipe("demo").generator.architecture == "espcn"
     assert get_recipe("esrgan").scale == 4
+    demo = get_recipe("demo")
+    assert (demo.num_feat, demo.num_block) == (40, 4)  # read-only spellings kept for old code
+
+
+def test_checkpoints_written_before_the_config_name_their_generator():
+    old_recipe = {"name": "esrgan", "generator": "rrdbnet", "num_feat": 16, "num_block": 2, "num_grow_ch": 8,
+                  "scale": 4, "adversarial": "ragan"}  # recipe_dict of a checkpoint before GeneratorConfig
+    assert generator_of(old_recipe) == GeneratorConfig("rrdbnet", 16, 2, 8, 4)
+    assert generator_of(recipe_dict(get_recipe("demo"))) == get_recipe("demo").generator
 
 
 def test_old_format_files_are_read_as_they_are(tmp_path):
