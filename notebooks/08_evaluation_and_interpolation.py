@@ -76,9 +76,9 @@ else:
     from pathlib import Path
 
     runs = Path(tempfile.mkdtemp(prefix="runs-"))
-    small = dict(generator="espcn", num_feat=40, num_block=4, num_grow_ch=32)
     psnr_recipe = replace(get_recipe("demo"), total_iters=profile.train_iters * 3)
-    gan_recipe = replace(scaled(get_recipe("esrgan"), profile), hr_patch=64, ema_decay=0.0, **small)
+    gan_recipe = replace(scaled(get_recipe("esrgan"), profile), hr_patch=64, ema_decay=0.0,
+                         generator=psnr_recipe.generator)  # the same ResidualESPCN
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # random VGG weights offline: see notebook 04
         psnr_path = train(psnr_recipe, "samples", runs / "psnr", profile_name=profile.name, progress=False)
