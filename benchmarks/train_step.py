@@ -4,10 +4,12 @@ Same modules (RRDBNet generator, VGG-style discriminator, VGG19 conv5_4
 perceptual loss with random weights: nothing is downloaded), same batch,
 same optimisers, measured side by side in one run: iterations per second
 and peak memory (CUDA max allocated on a GPU, else the growth of the
-process's peak RSS). Target: trainer / plain >= 0.95 (the trainer adds no
-overhead). Prints the ratio last.
+process's peak RSS). ``--trials`` rounds (at least 5), alternating which loop
+goes first; each round gives one ratio, and the median ratio is printed last
+(``trials.py``). Target: trainer / plain >= 0.95 (the trainer adds no
+overhead).
 
-    python benchmarks/train_step.py [--iters 10] [--size small|paper] [--device cpu|cuda]
+    python benchmarks/train_step.py [--iters 5] [--trials 5] [--size small|paper] [--device cpu|cuda]
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import warnings
 
 import torch
 import torch.nn.functional as F
+
+from trials import describe, interleaved, median_ratio
 
 from srlib.course import PROFILES
 from srlib.losses import ragan_discriminator_loss, ragan_generator_loss
@@ -62,7 +66,8 @@ def timed(fn, iters, device) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--iters", type=int, default=5, help="iterations per measurement")
+    parser.add_argument("--trials", type=int, default=5, help="interleaved rounds (at least 5)")
     parser.add_argument("--size", choices=["small", "paper"], default="small")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
@@ -79,24 +84,31 @@ def main() -> None:
     lr_side = recipe.hr_patch // recipe.scale
     img_lr = torch.rand(recipe.batch_size, 3, lr_side, lr_side, device=device)
     img_hr = torch.rand(recipe.batch_size, 3, recipe.hr_patch, recipe.hr_patch, device=device)
-    print(f"ESRGAN iteration, {args.size} size: generator {recipe.num_feat} features x {recipe.num_block} "
+    print(f"ESRGAN iteration, {args.size} size: generator {recipe.generator.num_feat} features x "
+          f"{recipe.generator.num_block} "
           f"RRDB, batch {recipe.batch_size}, HR patch {recipe.hr_patch}, device {device.type}")
     opt_g = torch.optim.Adam(g.parameters(), lr=1e-4)
     opt_d = torch.optim.Adam(d.parameters(), lr=1e-4)
     steps = {"plain": lambda: plain_step(g, d, perceptual, opt_g, opt_d, img_lr, img_hr, recipe),
              "trainer": lambda: trainer.train_step(img_lr, img_hr)}
-    rates, peaks = {k: [] for k in steps}, {}
-    for _ in range(2):  # interleaved, best of two, to share the machine's noise fairly
-        for name, step in steps.items():
+    peaks = {}
+
+    def measure(name):
+        def run():
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats()
-            rates[name].append(timed(step, args.iters, device))
+            rate = timed(steps[name], args.iters, device)
             peaks[name] = max(peaks.get(name, 0.0), peak_memory_mb(device))
-    plain, course = max(rates["plain"]), max(rates["trainer"])
+            return rate
+        return run
+
+    plain, course = interleaved(measure("plain"), measure("trainer"), args.trials)
     kind = "CUDA max allocated" if device.type == "cuda" else "process peak RSS (cumulative on the CPU)"
-    print(f"plain loop: {plain:7.3f} it/s, peak memory {peaks['plain']:7.0f} MB")
-    print(f"trainer:    {course:7.3f} it/s, peak memory {peaks['trainer']:7.0f} MB  [{kind}]")
-    print(f"ratio trainer / plain: {course / plain:.3f} (target >= 0.95: {'met' if course / plain >= 0.95 else 'NOT met'})")
+    print(f"plain loop: {describe(plain, 'it/s')}, peak memory {peaks['plain']:7.0f} MB")
+    print(f"trainer:    {describe(course, 'it/s')}, peak memory {peaks['trainer']:7.0f} MB  [{kind}]")
+    ratio, low, high = median_ratio(course, plain)
+    print(f"median ratio trainer / plain over {args.trials} interleaved rounds: {ratio:.3f} "
+          f"(rounds {low:.3f} to {high:.3f}; target >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'})")
 
 
 if __name__ == "__main__":

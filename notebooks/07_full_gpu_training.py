@@ -132,7 +132,8 @@ if profile.name != "gpu":
     for r in recipes.values():
         r.total_iters = max(6, profile.train_iters // 8)
 for r in recipes.values():
-    print(f"{r.name:<14} {r.generator} {r.num_feat}x{r.num_block}, batch {r.batch_size}, patch {r.hr_patch}, "
+    g = r.generator  # its GeneratorConfig
+    print(f"{r.name:<14} {g.architecture} {g.num_feat}x{g.num_block}, batch {r.batch_size}, patch {r.hr_patch}, "
           f"{r.total_iters:,} iterations, adversarial={r.adversarial}, VGG weights={r.vgg_weights}")
 
 # %% [markdown]

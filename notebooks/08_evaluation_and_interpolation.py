@@ -39,8 +39,6 @@ if "google.colab" in sys.modules:
 # Prerequisites: notebooks 01, 06 and 07. Runtime: about a minute (`ci`).
 
 # %%
-import warnings
-
 import numpy as np
 import torch
 
@@ -85,6 +83,7 @@ else:
 print(f"test set: {len(test_data)} images; generators of {sum(p.numel() for p in psnr_model.parameters()):,d} "
       "parameters each")
 
+# %% [markdown]
 # ## 2. The protocol in practice
 #
 # `evaluate_generator` (what `srlib evaluate` prints) mod-crops HR to the scale, takes MATLAB

@@ -66,14 +66,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         recipe.vgg_weights = args.vgg_weights
     path = train(recipe, args.data, args.out, max_iters=args.max_iters, resume=args.resume, init=args.init,
                  overwrite=args.overwrite, device=args.device, amp=args.amp, num_workers=args.workers,
-                 profile_name=profile.name, progress=not args.quiet, minutes=args.minutes)
+                 profile=profile, progress=not args.quiet, minutes=args.minutes)
     print(f"generator written to {path}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: a small PSNR-oriented generator on the bundled photos."""
-    from srlib.train.demo import run_demo
+    from srlib.demo import run_demo
 
     if args.minutes <= 0:
         raise ValueError(f"--minutes must be positive, got {args.minutes}")
@@ -95,10 +95,7 @@ def print_evaluation(metrics: dict) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """PSNR/SSIM (Y, border = scale) of a generator beside bicubic; table, CSV and JSON."""
-    import csv
-    import json
-
-    from srlib.infer import evaluate_generator, evaluation_set
+    from srlib.infer import evaluate_generator, evaluation_set, write_evaluation
     from srlib.models.generator_file import load_generator
 
     model = load_generator(args.weights)
@@ -112,14 +109,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if "note" in metrics:
         print(metrics["note"])
     print(f"\nmodel - bicubic: {metrics['gain_psnr_db']:+.2f} dB (PSNR-Y, border {scale}, 8-bit rounding)")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "evaluation.json").write_text(json.dumps(metrics, indent=2))
-    with open(out / "evaluation.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(metrics["per_image"][0]))
-        writer.writeheader()
-        writer.writerows(metrics["per_image"] + [{"image": "mean", **metrics["mean"]}])
-    print(f"wrote {out}/evaluation.csv and evaluation.json")
+    csv_path, json_path = write_evaluation(metrics, args.out)
+    print(f"wrote {csv_path} and {json_path.name}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """PSNR and SSIM under the super-resolution literature's protocol.
 
-Defaults follow the published x4 tables (REFERENCE: "Evaluation protocol"):
+Defaults follow the published x4 tables (notebook 01, section 5, "The
+evaluation protocol, worked through on one image"):
 
 1. SR output clipped to [0, 1] and rounded to 8 bits (``round_8bit=True``);
 2. measured on the Y channel of YCbCr, ITU-R BT.601 (``y_channel=True``):

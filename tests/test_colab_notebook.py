@@ -32,7 +32,7 @@ import pytest
 
 from helpers import ROOT
 
-pytestmark = pytest.mark.colab
+pytestmark = [pytest.mark.colab, pytest.mark.slow]
 REPO_URL = "https://github.com/srgan-course/gan-super-resolution"
 FAKE_DRIVE = '''"""Stand-in for google.colab.drive: mounting creates MyDrive in a local folder."""
 from pathlib import Path

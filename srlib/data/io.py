@@ -4,8 +4,9 @@ Every odd image a student may meet is either converted (and the conversion
 documented) or refused with an error naming the file:
 
 - grayscale ('L', 'I;16'), palette ('P') and CMYK images are converted to RGB;
-- RGBA / LA: the alpha channel is dropped with a warning (SR of alpha is a
-  separate problem: ``srlib upscale`` handles it);
+- RGBA / LA: ``read_image`` drops the alpha channel with a warning (SR of
+  alpha is a separate problem); ``read_image_and_alpha`` returns it apart,
+  with the image's kind, for ``srlib upscale``, which keeps both;
 - 16-bit PNGs are scaled by 1/65535 into [0, 1];
 - corrupt or non-image files raise ``ValueError`` naming the file.
 
@@ -58,24 +59,47 @@ def pil_to_array(img: Image.Image) -> np.ndarray:
         return arr.astype(np.uint16) if arr.max() <= 65535 else arr
     if img.mode in ("P", "PA"):
         img = img.convert("RGBA" if "transparency" in img.info or img.mode == "PA" else "RGB")
-    elif img.mode in ("CMYK", "YCbCr", "HSV", "LAB", "1"):
+    elif img.mode == "1":
+        img = img.convert("L")
+    elif img.mode in ("CMYK", "YCbCr", "HSV", "LAB"):
         img = img.convert("RGB")
     return np.asarray(img)
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read an image file as (H, W, 3) float32 RGB in [0, 1] (see module doc)."""
+def _read_array(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such image file")
     try:
         with Image.open(path) as img:
             img.load()
-            arr = pil_to_array(img)
+            return pil_to_array(img)
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"{path}: not a readable image ({exc.__class__.__name__}: {exc}); "
-                         "replace or delete the file") from exc
-    return to_rgb_float(arr, name=str(path))
+                         f"give a PNG, JPEG, BMP, TIFF or WebP file, or replace or delete this one") from exc
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image file as (H, W, 3) float32 RGB in [0, 1] (see module doc)."""
+    return to_rgb_float(_read_array(path), name=str(path))
+
+
+def read_image_and_alpha(path: str | Path) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Read an image file as (RGB, alpha, kind), keeping what ``read_image`` drops.
+
+    Returns (H, W, 3) float32 RGB in [0, 1] (a grayscale image repeated over
+    the three channels), the (H, W) float32 alpha in [0, 1] or None, and the
+    kind: 'rgb', 'gray' (8-bit grayscale) or 'gray16' (16-bit grayscale).
+    """
+    arr = _read_array(path)  # (H, W) or (H, W, C), uint8 or uint16
+    has_alpha = arr.ndim == 3 and arr.shape[2] in (2, 4)
+    alpha = None
+    if has_alpha:
+        arr, alpha = arr[:, :, :-1], arr[:, :, -1]
+        alpha = to_rgb_float(alpha, name=str(path))[:, :, 0]  # (H, W) in [0, 1]
+    gray = arr.ndim == 2 or arr.shape[2] == 1
+    kind = "gray16" if gray and arr.dtype == np.uint16 else "gray" if gray else "rgb"
+    return to_rgb_float(arr, name=str(path)), alpha, kind
 
 
 def read_image_uint8(path: str | Path) -> np.ndarray:

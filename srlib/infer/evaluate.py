@@ -8,6 +8,10 @@ SR output is clipped, rounded to 8 bits and measured on Y with a border of
 
 from __future__ import annotations
 
+import csv
+import json
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -44,25 +48,59 @@ def lpips_metric(device="cpu"):
     return (lambda a, b: net(a.to(device) * 2 - 1, b.to(device) * 2 - 1).item()), None
 
 
+def bicubic_upscale(img_lr: torch.Tensor, scale: int) -> torch.Tensor:
+    """The baseline every SR result is compared with: MATLAB-bicubic upscaling, clipped to [0, 1].
+
+    ``img_lr``: (B, 3, h, w) in [0, 1] -> (B, 3, h*scale, w*scale) float32 in [0, 1].
+    Taught in: notebook 01, section 2 (MATLAB versus PIL versus PyTorch bicubic).
+    """
+    return imresize(img_lr.double(), scale).clamp(0, 1).float()
+
+
 @torch.no_grad()
-def evaluate_generator(model, dataset, scale: int = 4, device="cpu", with_lpips: bool = False) -> dict:
-    """Per-image and mean PSNR-Y / SSIM-Y (and optionally LPIPS) for bicubic and for ``model``."""
+def evaluate_generator(model, dataset, scale: int = 4, device="cpu", with_lpips: bool = False,
+                       max_images: int | None = None, with_bicubic: bool = True) -> dict:
+    """Per-image and mean PSNR-Y / SSIM-Y (and optionally LPIPS) for ``model`` and for bicubic.
+
+    The one evaluation loop of the course: ``srlib evaluate``, ``srlib demo`` and the trainer's
+    validation (``with_bicubic=False``, on the first ``max_images``) all run it.
+    """
     model = model.to(device).eval()
     lpips_fn, note = lpips_metric(device) if with_lpips else (None, None)
+    n = len(dataset) if max_images is None else min(len(dataset), max_images)
     rows = []
-    for i in range(len(dataset)):
-        img_lr, img_hr = dataset[i]
-        img_sr = model(img_lr[None].to(device)).float().clamp(0, 1).cpu()
-        img_bic = imresize(img_lr[None].double(), scale).clamp(0, 1).float()
-        rows.append({"image": dataset.names[i],
-                     "bicubic_psnr": psnr(img_bic, img_hr[None], crop_border=scale).item(),
-                     "bicubic_ssim": ssim(img_bic, img_hr[None], crop_border=scale).item(),
-                     "model_psnr": psnr(img_sr, img_hr[None], crop_border=scale).item(),
-                     "model_ssim": ssim(img_sr, img_hr[None], crop_border=scale).item()})
+    for i in range(n):
+        img_lr, img_hr = dataset[i]  # (3, h, w), (3, H, W) in [0, 1]
+        img_sr = model(img_lr[None].to(device)).float().clamp(0, 1).cpu()  # (1, 3, H, W)
+        row = {"image": dataset.names[i] if hasattr(dataset, "names") else str(i)}
+        candidates = {"model": img_sr}
+        if with_bicubic:
+            candidates = {"bicubic": bicubic_upscale(img_lr[None], scale), "model": img_sr}
+        for who, img in candidates.items():
+            row[f"{who}_psnr"] = psnr(img, img_hr[None], crop_border=scale).item()
+            row[f"{who}_ssim"] = ssim(img, img_hr[None], crop_border=scale).item()
         if lpips_fn is not None:
-            rows[-1].update(bicubic_lpips=lpips_fn(img_bic, img_hr[None]), model_lpips=lpips_fn(img_sr, img_hr[None]))
+            for who, img in candidates.items():
+                row[f"{who}_lpips"] = lpips_fn(img, img_hr[None])
+        rows.append(row)
     mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "image"}
-    result = {"per_image": rows, "mean": mean, "gain_psnr_db": mean["model_psnr"] - mean["bicubic_psnr"]}
+    result = {"per_image": rows, "mean": mean}
+    if with_bicubic:
+        result["gain_psnr_db"] = mean["model_psnr"] - mean["bicubic_psnr"]
     if note:
         result["note"] = note
     return result
+
+
+def write_evaluation(metrics: dict, out: str | Path) -> tuple[Path, Path]:
+    """Write ``evaluate_generator``'s result as ``out/evaluation.csv`` (one row per image, then
+    the mean) and ``out/evaluation.json``; returns both paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, csv_path = out / "evaluation.json", out / "evaluation.csv"
+    json_path.write_text(json.dumps(metrics, indent=2))
+    with open(csv_path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(metrics["per_image"][0]))
+        writer.writeheader()
+        writer.writerows(metrics["per_image"] + [{"image": "mean", **metrics["mean"]}])
+    return csv_path, json_path

@@ -3,7 +3,7 @@
 theta_interp = (1 - alpha) * theta_PSNR + alpha * theta_GAN, key by key, for two
 generators of the *same* architecture: alpha = 0 is the PSNR-oriented model,
 alpha = 1 the GAN model, and values between trade distortion for perceptual
-quality without retraining. Taught in: notebook 08.
+quality without retraining. Taught in: notebook 08, section 3.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import torch
 
-from srlib.models.generator_file import FORMAT, save_generator
-from srlib.models.weights import read_weights_file, to_basicsr_names
+from srlib.models.generator_config import build_generator
+from srlib.models.generator_file import read_generator, save_generator
 
 
 def interpolate_state_dicts(psnr_state: dict, gan_state: dict, alpha: float) -> dict:
@@ -39,27 +39,18 @@ def interpolate_state_dicts(psnr_state: dict, gan_state: dict, alpha: float) -> 
     return out
 
 
-def _read(path: str | Path) -> tuple[dict, dict | None]:
-    """(state_dict in BasicSR names, srlib config or None) of a generator, public weights, or a shipped name."""
-    from srlib.pretrained import resolve_weights
-
-    payload = read_weights_file(resolve_weights(path))
-    if isinstance(payload, dict) and payload.get("format") == FORMAT:
-        return payload["state_dict"], payload["config"]
-    return to_basicsr_names(payload), None
-
-
 def interpolate_files(psnr_path, gan_path, alpha: float, out_path) -> Path:
-    """``srlib interpolate``: write the interpolated generator as ``generator.pt`` format."""
-    psnr_state, psnr_config = _read(psnr_path)
-    gan_state, gan_config = _read(gan_path)
-    if psnr_config and gan_config and psnr_config != gan_config:
-        raise ValueError(f"different architectures: {psnr_config} vs {gan_config}")
-    config = psnr_config or gan_config or {"generator": "rrdbnet", "num_feat": 64, "num_block": 23,
-                                          "num_grow_ch": 32, "scale": 4}
-    state = interpolate_state_dicts(psnr_state, gan_state, alpha)
-    from srlib.models.generator_file import build_generator
+    """``srlib interpolate``: write the interpolated generator as ``generator.pt`` format.
 
-    model = build_generator(config)
+    Either input may be a ``generator.pt``, public ESRGAN weights or a shipped model's name
+    (``read_generator`` reads them all); their architectures must be equal.
+    """
+    psnr_config, psnr_state = read_generator(psnr_path)
+    gan_config, gan_state = read_generator(gan_path)
+    if psnr_config != gan_config:
+        raise ValueError(f"different architectures: {psnr_config} vs {gan_config}; interpolate two "
+                         "generators trained with the same generator settings")
+    state = interpolate_state_dicts(psnr_state, gan_state, alpha)
+    model = build_generator(psnr_config)
     model.load_state_dict(state)
-    return save_generator(out_path, model, config, recipe=f"interpolated alpha={alpha}")
+    return save_generator(out_path, model, psnr_config, recipe=f"interpolated alpha={alpha}")

@@ -11,7 +11,8 @@ activations on the whole image.
 
 Image kinds keep their own kind: RGB -> RGB; grayscale -> grayscale (run
 as RGB, then converted back); RGBA -> RGBA (colour by the network, alpha by
-MATLAB bicubic); 16-bit grayscale -> 16-bit. Taught in: notebook 08.
+MATLAB bicubic); 16-bit grayscale -> 16-bit (``srlib.data.io.read_image_and_alpha``
+reads them). Taught in: notebook 08, section 5.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from srlib.data import imresize
+from srlib.data.io import read_image_and_alpha
 
 
 def _release_freed_memory() -> None:
@@ -75,40 +77,13 @@ def upscale_array(model, img: np.ndarray, tile: int | None = 256, tile_pad: int 
     return out
 
 
-def read_any(path: Path):
-    """(RGB float [0, 1], alpha float or None, kind) with kind in rgb, gray, gray16."""
-    try:
-        with Image.open(path) as im:
-            im.load()
-            mode = im.mode
-            if mode in ("I;16", "I;16B", "I;16L", "I"):
-                arr = np.asarray(im).astype(np.float32) / 65535
-                return np.repeat(arr[:, :, None], 3, axis=2), None, "gray16"
-            if mode == "P":
-                im = im.convert("RGBA" if "transparency" in im.info else "RGB")
-                mode = im.mode
-            if mode in ("L", "1"):
-                arr = np.asarray(im.convert("L")).astype(np.float32) / 255
-                return np.repeat(arr[:, :, None], 3, axis=2), None, "gray"
-            if mode == "LA":
-                arr = np.asarray(im).astype(np.float32) / 255
-                return np.repeat(arr[:, :, :1], 3, axis=2), arr[:, :, 1], "gray"
-            if mode == "RGBA":
-                arr = np.asarray(im).astype(np.float32) / 255
-                return arr[:, :, :3], arr[:, :, 3], "rgb"
-            return np.asarray(im.convert("RGB")).astype(np.float32) / 255, None, "rgb"
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError(f"{path}: not an image srlib can read ({exc.__class__.__name__}); "
-                         "give a PNG, JPEG, BMP, TIFF or WebP file") from exc
-
-
 def upscale_file(model, src: str | Path, dst: str | Path, tile: int | None = 256, tile_pad: int = 24,
                  device: str | torch.device = "cpu") -> Path:
     """Upscale an image file, keeping its kind (see module doc); returns ``dst``."""
     src, dst = Path(src), Path(dst)
     if not src.exists():
         raise FileNotFoundError(f"{src}: no such file")
-    rgb, alpha, kind = read_any(src)
+    rgb, alpha, kind = read_image_and_alpha(src)
     dtype = np.uint16 if kind == "gray16" else np.uint8
     out = upscale_array(model, rgb, tile, tile_pad, device, out_dtype=dtype)
     dst.parent.mkdir(parents=True, exist_ok=True)

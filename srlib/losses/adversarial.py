@@ -74,7 +74,7 @@ def ragan_discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor
 
     D_Ra(a, b) = sigmoid(C(a) - E[C(b)]);
     L_D = -E[log D_Ra(x_r, x_f)] - E[log(1 - D_Ra(x_f, x_r))].
-    (The source document's ``-E[1 - log D_Ra(x_f, x_r)]`` is wrong: pitfall 4.)
+    (The source document's ``-E[1 - log D_Ra(x_f, x_r)]`` is wrong: notebook 05, section 5.)
     """
     real, fake = _flat(real_logits), _flat(fake_logits)
     real_rel = real - fake.mean()  # (N,)

@@ -1,9 +1,11 @@
 """Generators and their parts. Taught in notebooks 02 and 03."""
 
 from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
-from srlib.models.discriminator import VGGStyleDiscriminator
+from srlib.models.discriminator import SRGANDiscriminator, VGGStyleDiscriminator
+from srlib.models.esrgan_discriminator import ESRGANDiscriminator
 from srlib.models.espcn import ResidualESPCN
-from srlib.models.generator_file import build_generator, load_generator, save_generator
+from srlib.models.generator_config import GeneratorConfig, build_generator
+from srlib.models.generator_file import load_generator, read_generator, save_generator
 from srlib.models.rrdb import RRDB, ResidualDenseBlock, RRDBNet, scaled_kaiming_
 from srlib.models.srresnet import MSRResNet, SRResNet
 from srlib.models.upsample import (NearestConvUpsampler, PixelShuffleUpsampler,
@@ -23,4 +25,5 @@ __all__ = [
     "TransposedConvUpsampler", "icnr_", "make_upsampler", "upsample_stages", "check_state_dict",
     "download_esrgan_weights", "load_esrgan_weights", "to_basicsr_names", "count_parameters",
     "VGGStyleDiscriminator", "ResidualESPCN", "build_generator", "load_generator", "save_generator",
+    "SRGANDiscriminator", "ESRGANDiscriminator", "GeneratorConfig", "read_generator",
 ]

@@ -1,10 +1,12 @@
-"""Discriminators: SRGAN's VGG-style network and a normalisation-free WGAN-GP critic.
+"""SRGAN's discriminator (and, with ``norm``, a normalisation-free WGAN-GP critic).
 
-SRGAN (Ledig et al. 2017, Fig. 4), also ESRGAN's: eight 3x3 convs with
+SRGAN (Ledig et al. 2017, Sec. 2.2 and Fig. 4): eight 3x3 convs with
 64-64-128-128-256-256-512-512 channels, stride 2 on every second conv,
 BatchNorm after every conv but the first, LeakyReLU(0.2), then Dense(1024),
 LeakyReLU(0.2), Dense(1). It outputs a *logit*: the sigmoid belongs in the
-loss. (The source document's ``nn.LeakyReLU()`` has slope 0.01: pitfall 3.)
+loss. (A bare ``nn.LeakyReLU()`` has slope 0.01, not the paper's 0.2.)
+ESRGAN's own discriminator, BasicSR's layout, is ``ESRGANDiscriminator`` in
+``esrgan_discriminator.py``.
 
 A WGAN-GP critic must not use BatchNorm: the gradient penalty is defined per
 sample, and BN makes each sample's score depend on the rest of the batch.
@@ -19,7 +21,8 @@ from torch import Tensor, nn
 NORMS = ("batch", "none", "layer", "instance")
 
 
-def _norm(kind: str, channels: int) -> nn.Module:
+def make_norm(kind: str, channels: int) -> nn.Module:
+    """The normalisation layer after a discriminator conv: 'batch', 'instance', 'layer' or 'none'."""
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "instance":
@@ -29,8 +32,8 @@ def _norm(kind: str, channels: int) -> nn.Module:
     return nn.Identity()
 
 
-class VGGStyleDiscriminator(nn.Module):
-    """SRGAN/ESRGAN discriminator. (N, 3, S, S) in [0, 1] -> (N, 1) logits.
+class SRGANDiscriminator(nn.Module):
+    """SRGAN discriminator (the paper's Fig. 4). (N, 3, S, S) in [0, 1] -> (N, 1) logits.
 
     Args:
         input_size: HR patch side S (96 for SRGAN, 128 for ESRGAN); must be
@@ -51,7 +54,7 @@ class VGGStyleDiscriminator(nn.Module):
             for stride in (1, 2):
                 layers.append(nn.Conv2d(in_ch, out_ch, kernel_size=3, stride=stride, padding=1))
                 if layers[:-1]:  # no normalisation after the very first conv
-                    layers.append(_norm(norm, out_ch))
+                    layers.append(make_norm(norm, out_ch))
                 layers.append(nn.LeakyReLU(negative_slope=0.2, inplace=True))
                 in_ch = out_ch
         self.features = nn.Sequential(*layers)
@@ -65,3 +68,7 @@ class VGGStyleDiscriminator(nn.Module):
             raise ValueError(f"discriminator built for {self.input_size}x{self.input_size} patches, "
                              f"got {tuple(x.shape[-2:])}; build it with input_size={x.shape[-1]}")
         return self.classifier(self.features(x))  # (N, 1) logits
+
+
+# The name this class had before ``ESRGANDiscriminator`` existed; notebooks and old code use it.
+VGGStyleDiscriminator = SRGANDiscriminator

@@ -16,13 +16,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from srlib.models.blocks import ResidualBlockNoBN
+from srlib.models.generator_config import SCALES
 
 
 class ResidualESPCN(nn.Module):
     def __init__(self, num_feat: int = 40, num_block: int = 4, scale: int = 4):
         super().__init__()
-        if scale not in (2, 3, 4, 8):
-            raise ValueError(f"scale={scale} unsupported; use 2, 3, 4 or 8")
+        if scale not in SCALES:
+            raise ValueError(f"scale={scale} unsupported; use one of {', '.join(map(str, SCALES))}")
         self.scale = scale
         self.conv_head = nn.Conv2d(3, num_feat, kernel_size=3, padding=1)
         self.body = nn.Sequential(*[ResidualBlockNoBN(num_feat) for _ in range(num_block)])

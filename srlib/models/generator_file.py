@@ -1,14 +1,20 @@
-"""``generator.pt``: a trained generator with the settings needed to rebuild it.
+"""``generator.pt``: a trained generator with the ``GeneratorConfig`` that rebuilds it.
 
 Format (a plain dict, loadable with ``torch.load(..., weights_only=True)``)::
 
-    {"format": "srlib-generator-1", "config": {"generator": "rrdbnet", "num_feat": 64,
-     "num_block": 23, "num_grow_ch": 32, "scale": 4}, "recipe": "esrgan",
-     "state_dict": {...}}
+    {"format": "srlib-generator-2",
+     "config": {"architecture": "rrdbnet", "num_feat": 64, "num_block": 23,
+                "num_grow_ch": 32, "scale": 4},
+     "recipe": "esrgan", "metadata": {...}, "state_dict": {...}}
 
-``load_generator`` also accepts the public ESRGAN/BasicSR weight files (any of
-the three namings), which are RRDBNet x4 at the paper's size. Taught in:
-notebooks 06-08.
+``read_generator`` is the one reader of generator weights: it takes a
+``generator.pt`` (this format, or ``srlib-generator-1``, whose config key was
+``generator`` instead of ``architecture``: the shipped course models are
+such files and are read as they are), the public ESRGAN/BasicSR weight files
+(any of the three namings; RRDBNet x4 at the paper's size), or a shipped
+model's name (``"ragan"``). ``load_generator``, ``srlib interpolate``,
+``srlib evaluate`` and ``srlib upscale`` all go through it.
+Taught in: notebook 06, section 5 and notebook 08, sections 1 and 3.
 """
 
 from __future__ import annotations
@@ -19,41 +25,42 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from srlib.models.espcn import ResidualESPCN
-from srlib.models.rrdb import RRDBNet
-from srlib.models.srresnet import MSRResNet, SRResNet
-from srlib.models.weights import check_state_dict, load_esrgan_weights, read_weights_file
+from srlib.models.generator_config import GeneratorConfig, build_generator
+from srlib.models.weights import check_state_dict, read_weights_file, to_basicsr_names
 
-FORMAT = "srlib-generator-1"
+FORMAT = "srlib-generator-2"
+OLD_FORMATS = ("srlib-generator-1",)
+WHAT_WEIGHTS = (" (a generator.pt from `srlib train` or `srlib demo`, public ESRGAN weights, or a shipped "
+                "model name: `srlib pretrained`)")
 
-
-def build_generator(config: dict) -> nn.Module:
-    """A generator from a config dict: generator, num_feat, num_block, num_grow_ch, scale."""
-    kind = config.get("generator", "rrdbnet")
-    common = dict(num_feat=config["num_feat"], num_block=config["num_block"], scale=config["scale"])
-    if kind == "rrdbnet":
-        return RRDBNet(num_grow_ch=config.get("num_grow_ch", 32), **common)
-    if kind == "srresnet":
-        return SRResNet(**common)
-    if kind == "msrresnet":
-        return MSRResNet(**common)
-    if kind == "espcn":
-        return ResidualESPCN(**common)
-    raise ValueError(f"unknown generator {kind!r}; use rrdbnet, srresnet, msrresnet or espcn")
+__all__ = ["FORMAT", "GeneratorConfig", "build_generator", "save_generator", "read_generator",
+           "read_metadata", "load_generator"]
 
 
-def save_generator(path: str | Path, model: nn.Module, config: dict, recipe: str = "",
+def _config_of(config) -> GeneratorConfig:
+    """A GeneratorConfig from a config, its dict, or (old callers) a recipe or recipe dict."""
+    if isinstance(config, GeneratorConfig):
+        return config
+    if hasattr(config, "generator") and isinstance(config.generator, GeneratorConfig):  # a Recipe
+        return config.generator
+    if isinstance(config, dict) and isinstance(config.get("generator"), (dict, GeneratorConfig)):
+        return _config_of(config["generator"])  # a nested recipe dict
+    keys = ("architecture", "generator", "num_feat", "num_block", "num_grow_ch", "scale")
+    return GeneratorConfig.from_dict({k: config[k] for k in keys if k in config})
+
+
+def save_generator(path: str | Path, model: nn.Module, config, recipe: str = "",
                    metadata: dict | None = None) -> Path:
     """Write ``generator.pt`` atomically (temporary file, then rename).
 
-    ``metadata`` (plain types) records how the model was made and how it scored;
-    ``read_metadata`` returns it without building the model.
+    ``config``: the ``GeneratorConfig`` the model was built from (a recipe, or a
+    dict of its settings, are accepted too). ``metadata`` (plain types) records
+    how the model was made and how it scored; ``read_metadata`` returns it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    keys = ("generator", "num_feat", "num_block", "num_grow_ch", "scale")
-    payload = {"format": FORMAT, "config": {k: config[k] for k in keys if k in config},
-               "recipe": recipe, "metadata": metadata or {},
+    payload = {"format": FORMAT, "config": _config_of(config).to_dict(), "recipe": recipe,
+               "metadata": metadata or {},
                "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
@@ -61,34 +68,45 @@ def save_generator(path: str | Path, model: nn.Module, config: dict, recipe: str
     return path
 
 
-def read_metadata(path: str | Path) -> dict:
-    """The ``config``, ``recipe`` and ``metadata`` of a ``generator.pt`` (no model is built)."""
-    payload = read_weights_file(path)
-    if not (isinstance(payload, dict) and payload.get("format") == FORMAT):
-        raise ValueError(f"{path}: not a generator.pt written by srlib")
-    return {"config": payload["config"], "recipe": payload.get("recipe", ""),
-            "metadata": payload.get("metadata", {}),
-            "parameters": sum(p.numel() for p in build_generator(payload["config"]).parameters())}
-
-
-def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
-    """Rebuild and load a generator from ``generator.pt``, public ESRGAN weights, or a shipped name.
-
-    ``path`` may name one of the course's shipped models (``"psnr"``, ``"ragan"``;
-    ``srlib pretrained`` lists them).
-    """
+def _read_payload(path: str | Path) -> tuple[Path, object]:
     from srlib.pretrained import damaged, resolve_weights
 
     path = resolve_weights(path)
     try:
-        payload = read_weights_file(path, " (a generator.pt from `srlib train` or `srlib demo`, public "
-                                          "ESRGAN weights, or a shipped model name: `srlib pretrained`)")
+        return path, read_weights_file(path, WHAT_WEIGHTS)
     except ValueError as exc:
         raise damaged(path, exc) or exc
-    if isinstance(payload, dict) and payload.get("format") == FORMAT:
-        model = build_generator(payload["config"])
-        check_state_dict(model, payload["state_dict"], source=str(path))
-        model.load_state_dict(payload["state_dict"])
-    else:  # public ESRGAN weights: RRDBNet x4 at the paper's size
-        model = load_esrgan_weights(RRDBNet(), path)
+
+
+def _is_srlib_file(payload) -> bool:
+    return isinstance(payload, dict) and payload.get("format") in (FORMAT, *OLD_FORMATS)
+
+
+def read_generator(path: str | Path) -> tuple[GeneratorConfig, dict]:
+    """(config, state dict) of a generator.pt, public ESRGAN weights, or a shipped model's name."""
+    path, payload = _read_payload(path)
+    if _is_srlib_file(payload):
+        return GeneratorConfig.from_dict(payload["config"]), payload["state_dict"]
+    if not isinstance(payload, dict):
+        raise ValueError(f"{path}: expected a state dict or a generator.pt, got {type(payload).__name__}")
+    return GeneratorConfig(), to_basicsr_names(payload)  # public ESRGAN weights: RRDBNet x4, paper's size
+
+
+def read_metadata(path: str | Path) -> dict:
+    """The ``config``, ``recipe``, ``metadata`` and parameter count of a ``generator.pt``."""
+    path, payload = _read_payload(path)
+    if not _is_srlib_file(payload):
+        raise ValueError(f"{path}: not a generator.pt written by srlib")
+    config = GeneratorConfig.from_dict(payload["config"])
+    return {"config": config.to_dict(), "recipe": payload.get("recipe", ""),
+            "metadata": payload.get("metadata", {}),
+            "parameters": sum(p.numel() for p in build_generator(config).parameters())}
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    """Rebuild and load a generator (anything ``read_generator`` reads), in eval mode, strictly."""
+    config, state = read_generator(path)
+    model = build_generator(config)
+    check_state_dict(model, state, source=str(path))
+    model.load_state_dict(state)
     return model.to(device).eval()

@@ -72,7 +72,7 @@ class RRDB(nn.Module):
                  init_scale: float = 0.1):
         super().__init__()
         self.res_scale = res_scale
-        # three separate modules: one RDB applied three times would share weights (pitfall 2)
+        # three separate modules: one RDB applied three times would share weights (notebook 02, section 6)
         self.rdb1 = ResidualDenseBlock(num_feat, num_grow_ch, res_scale, init_scale)
         self.rdb2 = ResidualDenseBlock(num_feat, num_grow_ch, res_scale, init_scale)
         self.rdb3 = ResidualDenseBlock(num_feat, num_grow_ch, res_scale, init_scale)

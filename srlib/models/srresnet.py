@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
+from srlib.models.rrdb import scaled_kaiming_
 from srlib.models.upsample import make_upsampler, upsample_stages
 
 
@@ -54,6 +55,9 @@ class MSRResNet(nn.Module):
     upsample of the input, so the network learns the residual over it.
     1,517,571 parameters at 64 features, 16 blocks, x4.
     Deviation from SRGAN: everything that differs from ``SRResNet`` above.
+    Initialisation as BasicSR's ``MSRResNet``: every conv Kaiming-normal times
+    0.1, bias 0 (the blocks' own convs, and ``conv_first``, the up convs,
+    ``conv_hr``, ``conv_last``), so the untrained net starts near its bilinear skip.
     """
 
     def __init__(self, num_feat: int = 64, num_block: int = 16, scale: int = 4):
@@ -68,6 +72,9 @@ class MSRResNet(nn.Module):
         self.conv_hr = nn.Conv2d(num_feat, num_feat, kernel_size=3, padding=1)
         self.conv_last = nn.Conv2d(num_feat, 3, kernel_size=3, padding=1)
         self.lrelu = nn.LeakyReLU(negative_slope=0.1, inplace=True)
+        for conv in [self.conv_first, self.conv_hr, self.conv_last] + [
+                getattr(self, f"upconv{i + 1}") for i in range(len(self.stages))]:
+            scaled_kaiming_(conv, 0.1)  # BasicSR's default_init_weights(..., 0.1)
 
     def forward(self, x: Tensor) -> Tensor:
         feat = self.lrelu(self.conv_first(x))  # (B, C, h, w)

@@ -26,7 +26,7 @@ def upsample_stages(scale: int, allow_three: bool = True) -> list[int]:
     """Per-stage factors: 2 -> [2], 3 -> [3], 4 -> [2, 2], 8 -> [2, 2, 2].
 
     The number of x2 stages is log2(scale), not ln(scale): the source
-    document's ``int(math.log(4))`` = 1 builds an x2 network (pitfall 1).
+    document's ``int(math.log(4))`` = 1 builds an x2 network (notebook 02, section 6, bug 1).
     """
     if scale == 3 and allow_three:
         return [3]

@@ -123,7 +123,7 @@ def download_esrgan_weights(folder: str | Path = "weights",
     file (quota, changed link), the page is deleted and the error says how to
     fetch the file by hand from ``ESRGAN_DRIVE_FOLDER``.
     """
-    from srlib.data.div2k import download
+    from srlib.download import download
 
     paths = []
     for name in names:

@@ -60,7 +60,7 @@ def describe(name: str) -> dict:
     except (ValueError, KeyError, TypeError) as exc:
         raise damaged(path, exc) or exc
     meta = info["metadata"]
-    return {"name": name, "architecture": info["config"].get("generator", "?"), "parameters": info["parameters"],
+    return {"name": name, "architecture": info["config"]["architecture"], "parameters": info["parameters"],
             "recipe": info["recipe"], "iterations": meta.get("iterations"),
             "minutes": meta.get("training_seconds", 0) / 60, **meta.get("held_out", {})}
 

@@ -1,4 +1,6 @@
-"""Training: recipes, the trainer, checkpoints, runs and the demo. Taught in notebooks 06 and 07."""
+"""Training: recipes, the trainer, checkpoints and runs. Taught in notebooks 06 and 07.
+
+``srlib train``'s loop is ``srlib.train.run.train``; ``srlib demo`` is ``srlib.demo``."""
 
 from srlib.train.budget import estimate, run_status
 from srlib.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint

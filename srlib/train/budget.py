@@ -76,3 +76,31 @@ def estimate(seconds_per_iteration: float, total_iters: int, done_iters: int = 0
     if not seconds_per_iteration > 0:
         raise ValueError(f"seconds per iteration must be positive, got {seconds_per_iteration}")
     return Estimate(seconds_per_iteration, total_iters, done_iters, session_hours)
+
+
+class SpeedMeter:
+    """Seconds per iteration, measured at the iterations where the device was read (so the
+    time is honest on a GPU), the first one excluded as a warm-up."""
+
+    def __init__(self, first_iteration: int):
+        import time
+
+        self._clock = time.perf_counter
+        self.first, self.start = first_iteration, self._clock()
+        self.warm: tuple[int, float] | None = None  # (iteration, time) after the warm-up
+        self.seconds_per_iteration: float | None = None
+
+    def tick(self, iteration: int) -> float | None:
+        """Call right after reading the device at ``iteration``; returns the speed so far."""
+        now = self._clock()
+        if self.warm is None:
+            self.warm = (iteration, now)
+        elif iteration > self.warm[0]:
+            self.seconds_per_iteration = (now - self.warm[1]) / (iteration - self.warm[0])
+        return self.seconds_per_iteration
+
+    def finish(self, iteration: int) -> float | None:
+        """At the end of a session: a run too short to exclude a warm-up is timed whole."""
+        if self.seconds_per_iteration is None and iteration > self.first:
+            self.seconds_per_iteration = (self._clock() - self.start) / (iteration - self.first)
+        return self.seconds_per_iteration

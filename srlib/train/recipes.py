@@ -1,10 +1,13 @@
 """Training recipes: the papers' hyperparameters as plain dataclasses.
 
-Each recipe is a ``Recipe`` with the paper's values as defaults (REFERENCE:
-"Losses and recipes"); ``scaled(recipe, profile)`` shrinks it to the
+Each recipe is a ``Recipe`` with the paper's values as defaults (SRGAN,
+Ledig et al. 2017, Sec. 3.2; ESRGAN, Wang et al. 2018, Sec. 4.1); the
+generator's own settings are a nested ``GeneratorConfig``
+(``recipe.generator``). ``scaled(recipe, profile)`` shrinks a recipe to the
 ``ci`` / ``cpu`` profiles and leaves it as published for ``gpu``. A recipe
-is saved in every checkpoint (``asdict``) and can be read from YAML.
-Taught in: notebooks 06 and 07.
+is saved in every checkpoint (``asdict``) and can be read from YAML (the
+generator as a nested mapping). Taught in: notebook 06, section 2 and
+notebook 07, section 3.
 """
 
 from __future__ import annotations
@@ -13,17 +16,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from srlib.course import Profile
+from srlib.models.generator_config import GeneratorConfig
+
+DISCRIMINATORS = ("srgan", "esrgan")  # srlib.models.SRGANDiscriminator, ESRGANDiscriminator
+ADVERSARIAL = (None, "bce", "ragan", "wgan-gp")
 
 
 @dataclass
 class Recipe:
     name: str
-    # generator
-    generator: str = "rrdbnet"  # 'rrdbnet', 'srresnet', 'msrresnet' or 'espcn'
-    num_feat: int = 64
-    num_block: int = 23
-    num_grow_ch: int = 32
-    scale: int = 4
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)  # ESRGAN's RRDBNet x4
     # data
     hr_patch: int = 128
     batch_size: int = 16
@@ -36,6 +38,7 @@ class Recipe:
     perceptual_weight: float = 0.0
     adversarial: str | None = None  # None, 'bce', 'ragan' or 'wgan-gp'
     adversarial_weight: float = 0.0
+    discriminator: str = "srgan"  # 'srgan' (SRGAN Fig. 4) or 'esrgan' (BasicSR's layout)
     discriminator_norm: str = "batch"
     disc_feat: int = 64  # discriminator width (64 in the papers)
     n_critic: int = 1
@@ -58,10 +61,17 @@ class Recipe:
 
     def __post_init__(self):
         self.betas, self.milestones = tuple(self.betas), tuple(self.milestones)
-        if self.generator not in ("rrdbnet", "srresnet", "msrresnet", "espcn"):
-            raise ValueError(f"generator must be rrdbnet, srresnet, msrresnet or espcn, got {self.generator!r}")
-        if self.adversarial not in (None, "bce", "ragan", "wgan-gp"):
+        if isinstance(self.generator, dict):  # from YAML or a checkpoint
+            self.generator = GeneratorConfig.from_dict(self.generator)
+        if not isinstance(self.generator, GeneratorConfig):
+            raise ValueError(f"generator must be a GeneratorConfig, e.g. GeneratorConfig('espcn', num_feat=40), "
+                             f"got {self.generator!r}")
+        if self.adversarial not in ADVERSARIAL:
             raise ValueError(f"adversarial must be None, 'bce', 'ragan' or 'wgan-gp', got {self.adversarial!r}")
+        if self.discriminator not in DISCRIMINATORS:
+            raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
+        if self.n_critic < 1:
+            raise ValueError(f"n_critic must be at least 1, got {self.n_critic}")
         if self.adversarial == "wgan-gp" and self.discriminator_norm == "batch":
             raise ValueError("a WGAN-GP critic must not use BatchNorm (the penalty is per sample); "
                              "use discriminator_norm='none', 'layer' or 'instance'")
@@ -72,14 +82,28 @@ class Recipe:
     def is_gan(self) -> bool:
         return self.adversarial is not None
 
+    @property
+    def scale(self) -> int:
+        """The generator's upscaling factor (``recipe.generator.scale``)."""
+        return self.generator.scale
+
+    # Read-only spellings from before GeneratorConfig, kept so old code reads them; set them
+    # through the config: replace(recipe, generator=replace(recipe.generator, num_feat=16)).
+    num_feat = property(lambda self: self.generator.num_feat, doc="``recipe.generator.num_feat``")
+    num_block = property(lambda self: self.generator.num_block, doc="``recipe.generator.num_block``")
+    num_grow_ch = property(lambda self: self.generator.num_grow_ch, doc="``recipe.generator.num_grow_ch``")
+
+
+FLAT_GENERATOR_KEYS = ("generator", "num_feat", "num_block", "num_grow_ch", "scale")  # before GeneratorConfig
+SRRESNET = GeneratorConfig("srresnet", num_block=16)  # the SRGAN paper's B = 16
 
 RECIPES: dict[str, Recipe] = {
     # SRGAN paper: SRResNet pre-trained with MSE, 96x96 crops, Adam 1e-4
-    "srresnet_psnr": Recipe("srresnet_psnr", generator="srresnet", num_block=16, hr_patch=96,
+    "srresnet_psnr": Recipe("srresnet_psnr", generator=SRRESNET, hr_patch=96,
                             pixel_criterion="mse", learning_rate_g=1e-4, betas=(0.9, 0.999),
                             milestones=(), total_iters=1_000_000),
     # SRGAN: VGG54 content loss (relu5_4, MSE, features / 12.75) + 1e-3 BCE
-    "srgan": Recipe("srgan", generator="srresnet", num_block=16, hr_patch=96, pixel_weight=0.0,
+    "srgan": Recipe("srgan", generator=SRRESNET, hr_patch=96, pixel_weight=0.0,
                     perceptual_layers={"relu5_4": 1.0}, perceptual_criterion="mse",
                     perceptual_scale=1 / 12.75, perceptual_weight=1.0, adversarial="bce",
                     adversarial_weight=1e-3, learning_rate_g=1e-4, learning_rate_d=1e-4,
@@ -88,18 +112,19 @@ RECIPES: dict[str, Recipe] = {
     "esrgan_psnr": Recipe("esrgan_psnr"),
     # ESRGAN: L1 1e-2 + VGG conv5_4 (before ReLU) L1 + RaGAN 5e-3, from the PSNR model
     "esrgan": Recipe("esrgan", pixel_weight=1e-2, perceptual_layers={"conv5_4": 1.0},
-                     perceptual_weight=1.0, adversarial="ragan", adversarial_weight=5e-3,
+                     perceptual_weight=1.0, adversarial="ragan", adversarial_weight=5e-3, discriminator="esrgan",
                      learning_rate_g=1e-4, learning_rate_d=1e-4,
                      milestones=(50_000, 100_000, 200_000, 300_000), total_iters=400_000),
     # source document 000's variant, corrected: WGAN-GP with a BN-free critic, weighted terms
     "esrgan_wgangp": Recipe("esrgan_wgangp", pixel_criterion="mse", pixel_weight=1e-2,
                             perceptual_layers={"conv5_4": 1.0}, perceptual_weight=1.0,
-                            adversarial="wgan-gp", adversarial_weight=5e-3, discriminator_norm="none",
+                            adversarial="wgan-gp", adversarial_weight=5e-3, discriminator="esrgan",
+                            discriminator_norm="none",
                             n_critic=5, learning_rate_g=1e-4, learning_rate_d=1e-4, betas=(0.0, 0.9),
                             milestones=(50_000, 100_000, 200_000, 300_000), total_iters=400_000),
     # the main job's small net: residual blocks at LR resolution, a sub-pixel tail, and a
     # bicubic skip (it learns the residual over bicubic); about 134k parameters
-    "demo": Recipe("demo", generator="espcn", num_feat=40, num_block=4, hr_patch=64,
+    "demo": Recipe("demo", generator=GeneratorConfig("espcn", num_feat=40, num_block=4), hr_patch=64,
                    batch_size=16, learning_rate_g=1e-3, milestones=(), total_iters=100_000,
                    ema_decay=0.0, val_every=0, save_every=0),
 }
@@ -116,8 +141,9 @@ def scaled(recipe: Recipe, profile: Profile) -> Recipe:
     if profile.name == "gpu" or recipe.name == "demo":
         return replace(recipe)
     iters = profile.train_iters
-    small = dict(num_feat=profile.num_feat, num_block=profile.num_block, disc_feat=profile.num_feat,
-                 num_grow_ch=max(8, profile.num_feat // 2), hr_patch=profile.hr_patch,
+    generator = replace(recipe.generator, num_feat=profile.num_feat, num_block=profile.num_block,
+                        num_grow_ch=max(8, profile.num_feat // 2))
+    small = dict(generator=generator, disc_feat=profile.num_feat, hr_patch=profile.hr_patch,
                  batch_size=profile.batch_size, total_iters=iters,
                  milestones=tuple(int(iters * f) for f in (0.5, 0.75)),
                  val_every=max(1, iters // 4), save_every=max(1, iters // 4), log_every=max(1, iters // 20),
@@ -129,19 +155,37 @@ def scaled(recipe: Recipe, profile: Profile) -> Recipe:
 
 
 def recipe_from_yaml(path: str | Path) -> Recipe:
-    """A recipe from a YAML file of ``Recipe`` fields (``name`` required; unknown keys refused)."""
+    """A recipe from a YAML file of ``Recipe`` fields (``name`` required; unknown keys refused).
+
+    The generator is a mapping (``generator: {architecture: espcn, num_feat: 40}``); fields it
+    leaves out keep the named recipe's values. The flat keys of older files (``generator: espcn``,
+    ``num_feat: 40``, ...) are read into it.
+    """
     import yaml
 
     data = yaml.safe_load(Path(path).read_text()) or {}
+    flat = {k: data.pop(k) for k in FLAT_GENERATOR_KEYS if k in data and not isinstance(data[k], dict)}
+    if flat:  # recipes written before GeneratorConfig: generator: espcn, num_feat: 40, ...
+        data["generator"] = {("architecture" if k == "generator" else k): v for k, v in flat.items()}
     known = {f.name for f in fields(Recipe)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{path}: unknown recipe fields {unknown}; valid fields: {sorted(known)}")
     base = get_recipe(data["name"]) if data.get("name") in RECIPES else Recipe(data.get("name", "custom"))
+    if isinstance(data.get("generator"), dict):
+        data["generator"] = GeneratorConfig.from_dict({**base.generator.to_dict(), **data["generator"]})
     return replace(base, **data)
 
 
 def recipe_dict(recipe: Recipe) -> dict:
-    """Plain types only (lists, not tuples), for checkpoints and YAML."""
+    """Plain types only (lists, not tuples; the generator a nested dict), for checkpoints and YAML."""
     d = asdict(recipe)
     return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+def generator_of(recipe_as_dict: dict) -> GeneratorConfig:
+    """The generator config of a checkpoint's recipe dict; reads the flat keys
+    (``generator: 'rrdbnet'``, ``num_feat``, ...) of checkpoints written before ``GeneratorConfig``."""
+    if isinstance(recipe_as_dict.get("generator"), dict):
+        return GeneratorConfig.from_dict(recipe_as_dict["generator"])
+    return GeneratorConfig.from_dict({k: recipe_as_dict[k] for k in FLAT_GENERATOR_KEYS if k in recipe_as_dict})

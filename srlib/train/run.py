@@ -7,7 +7,9 @@ iteration boundary after it, validates, and writes a checkpoint (also written
 every ``save_minutes``, so a disconnect loses little); ``resume`` continues
 with a new budget. Under ``torchrun`` each process trains on its slice of
 every batch with DDP (NCCL on GPUs, gloo on CPUs); rank 0 writes the files.
-Taught in: notebooks 06 and 07.
+``train`` is written as one loop, top to bottom (set-up, the loop, the
+result), the way nanoGPT's ``train.py`` is. Taught in: notebook 06, section 5
+and notebook 07, sections 4 and 7.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from srlib.course import get_device, get_profile
+from srlib.course import Profile, get_device, get_profile
 from srlib.data import (SRDataset, div2k_folders, list_images, read_image_uint8, sample_dataset)
 from srlib.models.generator_file import load_generator, save_generator
-from srlib.train.budget import check_minutes, estimate, write_status
+from srlib.infer.evaluate import bicubic_upscale
+from srlib.train.budget import SpeedMeter, check_minutes, estimate, write_status
 from srlib.train.checkpoint import (device_change_note, device_name, latest_checkpoint, load_checkpoint,
                                     save_checkpoint)
-from srlib.train.recipes import Recipe, recipe_dict
+from srlib.train.recipes import Recipe
 from srlib.train.trainer import Trainer
 
 
@@ -127,16 +130,27 @@ class RunLogger:
 
 
 def save_samples(trainer: Trainer, out: Path) -> None:
-    from srlib.data import imresize, save_image
+    """bicubic | SR | HR crops of the first validation image, as ``samples/iter_NNNNNN.png``."""
+    from srlib.data import save_image
 
     img_lr, img_hr = trainer.val_set[0]
     with torch.no_grad():
         img_sr = trainer.eval_model(img_lr[None].to(trainer.device)).float().clamp(0, 1)[0].cpu()
     size = min(128, img_hr.shape[-1], img_hr.shape[-2])
     crop = lambda t: t[:, :size, :size].permute(1, 2, 0).numpy()  # noqa: E731
-    bicubic = imresize(img_lr[None].double(), trainer.recipe.scale)[0].clamp(0, 1).float()
-    row = np.concatenate([crop(bicubic), crop(img_sr), crop(img_hr)], axis=1)
+    bicubic = bicubic_upscale(img_lr[None], trainer.recipe.scale)[0]  # (3, H, W)
+    row = np.concatenate([crop(bicubic), crop(img_sr), crop(img_hr)], axis=1)  # (size, 3 * size, 3)
     save_image(row, out / "samples" / f"iter_{trainer.iteration:06d}.png")
+
+
+def save_run_checkpoint(out: Path, trainer: Trainer, stop: int, is_best: bool = False) -> None:
+    """``ckpt_NNNNNN.pt`` (and ``best.pt``), then ``status.json`` beside it."""
+    recipe = trainer.recipe
+    save_checkpoint(out, trainer.iteration, trainer.state_dict(), recipe.keep_last, is_best=is_best)
+    write_status(out, {"recipe": recipe.name, "iteration": trainer.iteration, "total_iters": recipe.total_iters,
+                       "stop": stop, "trained_minutes": trainer.trained_seconds / 60,
+                       "seconds_per_iteration": trainer.seconds_per_iteration,
+                       "device": device_name(trainer.device)})
 
 
 def oom_message(recipe: Recipe) -> str:
@@ -145,20 +159,51 @@ def oom_message(recipe: Recipe) -> str:
             "--amp bf16 / fp16; then resume with --resume")
 
 
+def start_generator(trainer: Trainer, out: Path, ckpt: Path | None, init: str | None, stop: int,
+                    max_iters: int | None, say) -> None:
+    """Resume from ``ckpt``, or start the generator from ``init``, or warn that a GAN starts from scratch."""
+    recipe = trainer.recipe
+    if ckpt is not None:
+        state = load_checkpoint(ckpt)
+        if state["iteration"] >= stop:
+            limit = f"--max-iters {max_iters}" if max_iters and max_iters < recipe.total_iters else \
+                f"the end of the recipe ({recipe.total_iters:,} iterations)"
+            raise ValueError(f"{out} is already at iteration {state['iteration']:,}, {limit}: nothing to "
+                             f"train. Raise --max-iters to continue it (the recipe runs to "
+                             f"{recipe.total_iters:,}); its generator is {out / 'generator.pt'}")
+        trainer.load_state_dict(state, source=str(ckpt))
+        note = device_change_note(state, trainer.device)
+        if note:
+            say(note)
+    elif init:
+        trainer.generator.load_state_dict(load_generator(init).state_dict())
+        if trainer.ema is not None:
+            trainer.ema.model.load_state_dict(trainer.generator.state_dict())
+    elif recipe.is_gan:
+        warnings.warn(f"{recipe.name} starts from scratch: GAN recipes should start from a PSNR-oriented "
+                      "generator (--init DIR/generator.pt from srlib train --recipe *_psnr)", stacklevel=3)
+
+
 def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = None, resume: bool = False,
           init: str | None = None, overwrite: bool = False, device: str | None = None, amp: str = "auto",
           num_workers: int = 0, profile_name: str | None = None, progress: bool = True,
           minutes: float | None = None, save_minutes: float = 10.0, eval_images: int | None = None,
-          session_hours: float = 12.0) -> Path:
-    """Run (or resume) training, for at most ``minutes`` if given; returns the path of ``generator.pt``."""
+          session_hours: float = 12.0, profile: Profile | None = None) -> Path:
+    """Run (or resume) training, for at most ``minutes`` if given; returns the path of ``generator.pt``.
+
+    ``profile`` (or its name, ``profile_name``; default: by hardware) sets the device and the
+    number of validation images; it is resolved once, here. The loop below is the whole of
+    training: one step, then logging, validation and checkpoints, then the time budget.
+    """
+    # ---------------------------------------------------------------- set-up
     check_minutes(minutes)
     if max_iters is not None and max_iters < 1:
         raise ValueError(f"--max-iters must be at least 1, got {max_iters}")
+    profile = profile if profile is not None else get_profile(profile_name)
     out = Path(out)
     ddp_device = setup_distributed()
     rank = dist.get_rank() if dist.is_initialized() else 0
     say = print if rank == 0 else (lambda *a, **k: None)
-    profile = get_profile(profile_name)
     if ddp_device is not None:
         dev = ddp_device
         say(f"DDP: backend {dist.get_backend()}, {dist.get_world_size()} process(es), device {device_name(dev)}")
@@ -173,90 +218,70 @@ def train(recipe: Recipe, data: str, out: str | Path, max_iters: int | None = No
     trainer = Trainer(recipe, train_set, val_set, device=dev, amp=amp, num_workers=num_workers,
                       eval_images=profile.eval_images if eval_images is None else eval_images)
     stop = min(max_iters, recipe.total_iters) if max_iters else recipe.total_iters
-    if ckpt is not None:
-        state = load_checkpoint(ckpt)
-        if state["iteration"] >= stop:
-            limit = f"--max-iters {max_iters}" if max_iters and max_iters < recipe.total_iters else \
-                f"the end of the recipe ({recipe.total_iters:,} iterations)"
-            raise ValueError(f"{out} is already at iteration {state['iteration']:,}, {limit}: nothing to "
-                             f"train. Raise --max-iters to continue it (the recipe runs to "
-                             f"{recipe.total_iters:,}); its generator is {out / 'generator.pt'}")
-        trainer.load_state_dict(state, source=str(ckpt))
-        note = device_change_note(state, dev)
-        if note:
-            say(note)
-    elif init:
-        trainer.generator.load_state_dict(load_generator(init).state_dict())
-        if trainer.ema is not None:
-            trainer.ema.model.load_state_dict(trainer.generator.state_dict())
-    elif recipe.is_gan:
-        warnings.warn(f"{recipe.name} starts from scratch: GAN recipes should start from a PSNR-oriented "
-                      "generator (--init DIR/generator.pt from srlib train --recipe *_psnr)", stacklevel=2)
+    start_generator(trainer, out, ckpt, init, stop, max_iters, say)
     logger = RunLogger(out, trainer.iteration) if rank == 0 else None
     best = max((float(r["psnr"]) for r in (logger.rows if logger else []) if r.get("psnr")), default=-1.0)
-    started, first, last_save = time.perf_counter(), trainer.iteration, time.perf_counter()
-    track = {"validated": -1, "logged": -1, "logs": {}}  # the last validated and logged iterations
 
-    def checkpoint(tr: Trainer, is_best: bool = False) -> None:
-        nonlocal last_save
-        save_checkpoint(out, tr.iteration, tr.state_dict(), recipe.keep_last, is_best=is_best)
-        write_status(out, {"recipe": recipe.name, "iteration": tr.iteration, "total_iters": recipe.total_iters,
-                           "stop": stop, "trained_minutes": tr.trained_seconds / 60,
-                           "seconds_per_iteration": tr.seconds_per_iteration, "device": device_name(dev)})
-        last_save = time.perf_counter()
+    # ---------------------------------------------------------------- the training loop
+    from tqdm.auto import tqdm
 
-    def record(tr: Trainer, logs: dict, validate: bool) -> bool:
-        """Log this step's values (and validate); True if it is the best validation so far."""
-        nonlocal best
-        row = {k: float(v) for k, v in logs.items()}  # the one read of this step's values
-        row["learning_rate_g"] = tr.opt_g.param_groups[0]["lr"]
-        is_best = False
-        if validate:
-            row.update(tr.validate())
-            save_samples(tr, out)
-            is_best = row["psnr"] > best
-            best = max(best, row["psnr"])
-            track["validated"] = tr.iteration
-        logger.log(tr.iteration, row)
-        track["logged"] = tr.iteration
-        return is_best
-
-    def after_step(tr: Trainer, logs: dict) -> None:
-        it = tr.iteration
-        track["logs"] = logs
-        if it == first + 3 and dev.type == "cpu" and profile.name == "gpu":
-            per_it = (time.perf_counter() - started) / 3
-            warnings.warn(f"about {per_it * (stop - it) / 3600:.1f} hours to go on this CPU", stacklevel=2)
-        if rank != 0:
-            return
-        validate = bool(recipe.val_every) and (it % recipe.val_every == 0 or it == stop)
-        is_best = False
-        if it % recipe.log_every == 0 or validate or it == stop:
-            is_best = record(tr, logs, validate)
-        if ((recipe.save_every and it % recipe.save_every == 0) or it == stop
-                or time.perf_counter() - last_save > 60 * save_minutes):
-            checkpoint(tr, is_best)
-
+    first = trainer.iteration
+    started = last_save = trainer.start_session()
+    meter = SpeedMeter(first)
+    bar = tqdm(total=stop - first, desc=recipe.name, disable=not progress or rank != 0)
     try:
-        trainer.fit(stop, max_seconds=60 * minutes if minutes else None, callback=after_step, progress=progress)
+        for img_lr, img_hr in trainer.loader(stop):
+            logs = trainer.step(img_lr, img_hr)  # 0-d tensors, still on the device
+            it = trainer.iteration
+            bar.update(1)
+            at_check = it % trainer.guard.every == 0 or it == stop
+            out_of_time = minutes is not None and trainer.out_of_time(started, 60 * minutes, at_check)
+            last = it == stop or out_of_time
+            if at_check or last:
+                trainer.guard.check(it)  # reads the device (non-finite losses): the timing is honest
+                trainer.seconds_per_iteration = meter.tick(it) or trainer.seconds_per_iteration
+                if last:  # a session too short to exclude a warm-up is timed whole
+                    trainer.seconds_per_iteration = meter.finish(it) or trainer.seconds_per_iteration
+                bar.set_postfix(trainer.progress_postfix(logs))
+            if it == first + 3 and dev.type == "cpu" and profile.name == "gpu":
+                per_it = (time.perf_counter() - started) / 3
+                warnings.warn(f"about {per_it * (stop - it) / 3600:.1f} hours to go on this CPU", stacklevel=2)
+            if rank == 0:
+                # log (and validate): every log_every / val_every iterations, and at the last one
+                validate = bool(recipe.val_every) and (it % recipe.val_every == 0 or last)
+                is_best = False
+                if it % recipe.log_every == 0 or validate or last:
+                    row = {k: float(v) for k, v in logs.items()}  # the one read of this step's values
+                    row["learning_rate_g"] = trainer.opt_g.param_groups[0]["lr"]
+                    if validate:
+                        row.update(trainer.validate())  # psnr, ssim
+                        save_samples(trainer, out)
+                        is_best, best = row["psnr"] > best, max(best, row["psnr"])
+                    logger.log(it, row)
+                # checkpoint: every save_every iterations, every save_minutes, and at the last one
+                if ((recipe.save_every and it % recipe.save_every == 0) or last
+                        or time.perf_counter() - last_save > 60 * save_minutes):
+                    save_run_checkpoint(out, trainer, stop, is_best)
+                    last_save = time.perf_counter()
+            if out_of_time:
+                break
     except torch.cuda.OutOfMemoryError as exc:
         raise RuntimeError(oom_message(recipe)) from exc
+    finally:
+        bar.close()
+        trainer.end_session()
+
+    # ---------------------------------------------------------------- the result
     path = out / "generator.pt"
     if rank == 0:
-        it, is_best = trainer.iteration, False
-        validate = bool(recipe.val_every) and track["validated"] != it
-        if it > first and (track["logged"] != it or validate):  # stopped by the time budget
-            is_best = record(trainer, track["logs"], validate)
-        if is_best or not (out / f"ckpt_{it:06d}.pt").exists():
-            checkpoint(trainer, is_best)
-        save_generator(path, trainer.eval_model, recipe_dict(recipe), recipe.name)
+        save_generator(path, trainer.eval_model, recipe.generator, recipe.name)
         if progress and trainer.seconds_per_iteration:
+            it = trainer.iteration
             why = ("end of the recipe" if it >= recipe.total_iters else "--max-iters" if it >= stop
                    else "time budget")
-            say(f"{recipe.name}: stopped at iteration {trainer.iteration:,} of {recipe.total_iters:,} "
-                f"({why}) after {(time.perf_counter() - started) / 60:.1f} min on {device_name(dev)}; "
-                + str(estimate(trainer.seconds_per_iteration, recipe.total_iters, trainer.iteration,
-                               session_hours)))
+            say(f"{recipe.name}: stopped at iteration {it:,} of {recipe.total_iters:,} ({why}) after "
+                f"{(time.perf_counter() - started) / 60:.1f} min on {device_name(dev)}; "
+                + str(estimate(trainer.seconds_per_iteration, recipe.total_iters, it, session_hours)))
     if dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()

@@ -4,10 +4,12 @@ Per iteration (BasicSR's order):
 
 1. generator step: L_G = w_pix L_pix + w_per L_percep + w_adv L_adv, with the
    discriminator frozen;
-2. ``n_critic`` discriminator steps on the same batch (plus the gradient
-   penalty for WGAN-GP); deviation: WGAN-GP papers draw a fresh real batch
-   for each critic step, we reuse the batch so the data order stays a
-   function of the iteration.
+2. ``n_critic`` discriminator steps (plus the gradient penalty for WGAN-GP),
+   each on a fresh batch as in Gulrajani et al. 2017, Algorithm 1: an
+   iteration draws ``n_critic`` batches (``loader``); the generator step and
+   the first critic step use the first, critic step k the k-th, whose fakes
+   the generator makes without gradients. The batches are a function of the
+   iteration (``sampler.py``), so a resumed run stays bit-identical.
 3. EMA update, learning-rate schedulers.
 
 Mixed precision on CUDA (bf16 where supported, else fp16 with a grad
@@ -15,7 +17,9 @@ scaler), channels_last on CUDA, DDP under ``torchrun``. A step whose loss is
 not finite is skipped (``guard.py``: on CUDA without a host-device
 synchronisation per step); several in a row stop training with a message.
 ``fit`` stops at an iteration or a time budget and measures the seconds per
-iteration. Taught in: notebooks 06 and 07.
+iteration. ``srlib.train.run.train`` writes the whole training loop out
+(validation, logging, checkpoints); ``fit`` is the short loop the notebooks
+use. Taught in: notebook 06, section 2 and notebook 07, sections 4 and 7.
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from srlib.losses import PerceptualLoss, adversarial_losses, gradient_penalty
-from srlib.metrics import psnr, ssim
-from srlib.models.discriminator import VGGStyleDiscriminator
-from srlib.models.generator_file import build_generator
+from srlib.infer.evaluate import evaluate_generator
+from srlib.models.discriminator import SRGANDiscriminator
+from srlib.models.esrgan_discriminator import ESRGANDiscriminator
+from srlib.models.generator_config import build_generator
 from srlib.train.ema import EMA
 from srlib.train.guard import NonFiniteGuard
-from srlib.train.recipes import Recipe, recipe_dict
+from srlib.train.recipes import Recipe, generator_of, recipe_dict
 from srlib.train.sampler import IterationBatchSampler
 
 
@@ -45,6 +50,14 @@ def amp_dtype(device: torch.device, amp: str):
     if amp == "auto":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return {"bf16": torch.bfloat16, "fp16": torch.float16}[amp]
+
+
+def build_discriminator(recipe: Recipe):
+    """The recipe's discriminator: SRGAN's (paper, Fig. 4) or ESRGAN's (BasicSR's layout)."""
+    if recipe.discriminator == "esrgan":
+        return ESRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat,
+                                   norm=recipe.discriminator_norm)
+    return SRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat, norm=recipe.discriminator_norm)
 
 
 class Trainer:
@@ -66,7 +79,7 @@ class Trainer:
         self.guard = NonFiniteGuard(check_every, max_bad_steps, self.device)
         fused = self.guard.on_device  # fused Adam can skip a step on the device (found_inf)
         torch.manual_seed(recipe.seed)
-        self.generator = build_generator(recipe_dict(recipe)).to(self.device, memory_format=self.memory_format)
+        self.generator = build_generator(recipe.generator).to(self.device, memory_format=self.memory_format)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=recipe.learning_rate_g, betas=recipe.betas,
                                       fused=fused or None)
         self.sched_g = torch.optim.lr_scheduler.MultiStepLR(self.opt_g, list(recipe.milestones), recipe.gamma)
@@ -80,8 +93,7 @@ class Trainer:
                                                  recipe.perceptual_scale, recipe.vgg_weights).to(self.device)
         self.discriminator = None
         if recipe.is_gan:
-            self.discriminator = VGGStyleDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat,
-                                                       norm=recipe.discriminator_norm)
+            self.discriminator = build_discriminator(recipe)
             self.discriminator.to(self.device, memory_format=self.memory_format)
             self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=recipe.learning_rate_d,
                                           betas=recipe.betas, fused=fused or None)
@@ -116,10 +128,19 @@ class Trainer:
         return {k: float(v) for k, v in logs.items()}
 
     def step(self, img_lr, img_hr) -> dict:
-        """One iteration; returns the logged values as 0-d tensors, without a host-device sync."""
+        """One iteration; returns the logged values as 0-d tensors, without a host-device sync.
+
+        ``img_lr``, ``img_hr``: (n_critic * B, 3, h, w) and (n_critic * B, 3, H, W) in [0, 1]: the
+        ``n_critic`` batches of this iteration, one after the other (what ``loader`` yields).
+        """
         r = self.recipe
+        if img_lr.shape[0] % r.n_critic or img_lr.shape[0] != img_hr.shape[0]:
+            raise ValueError(f"a {r.name} iteration takes n_critic={r.n_critic} batches of equal size, stacked "
+                             f"(Trainer.loader yields them); got {img_lr.shape[0]} LR and {img_hr.shape[0]} HR images")
         img_lr = img_lr.to(self.device, non_blocking=True, memory_format=self.memory_format)
         img_hr = img_hr.to(self.device, non_blocking=True, memory_format=self.memory_format)
+        batches = list(zip(img_lr.chunk(r.n_critic), img_hr.chunk(r.n_critic)))  # n_critic x ((B,3,h,w), (B,3,H,W))
+        img_lr, img_hr = batches[0]
         logs = {}
         if self.discriminator is not None:
             self.discriminator.requires_grad_(False)
@@ -142,13 +163,17 @@ class Trainer:
         self._step(self.opt_g, loss_g)
         if self.discriminator is not None:
             self.discriminator.requires_grad_(True)
-            for _ in range(r.n_critic):
+            img_sr = img_sr.detach()
+            for k, (critic_lr, critic_hr) in enumerate(batches):
+                if k > 0:  # a fresh batch (Gulrajani et al., Algorithm 1): its fakes, without gradients
+                    with torch.no_grad(), self._autocast():
+                        img_sr = self.generator(critic_lr)  # (B, 3, H, W)
                 with self._autocast():
-                    real_out = self.d_step_model(img_hr).float()
-                    fake_out = self.d_step_model(img_sr.detach()).float()
+                    real_out = self.d_step_model(critic_hr).float()
+                    fake_out = self.d_step_model(img_sr).float()
                     loss_d = self.d_loss_fn(real_out, fake_out)
                 if r.adversarial == "wgan-gp":
-                    logs["gp"] = gradient_penalty(self.d_step_model, img_hr.float(), img_sr.detach().float(),
+                    logs["gp"] = gradient_penalty(self.d_step_model, critic_hr.float(), img_sr.float(),
                                                   weight=r.gp_weight)
                     loss_d = loss_d + logs["gp"]
                 self._step(self.opt_d, loss_d)
@@ -162,9 +187,10 @@ class Trainer:
 
     # ------------------------------------------------------------ loops
     def loader(self, stop: int) -> DataLoader:
+        """This rank's batches from the current iteration to ``stop``: ``n_critic`` batches per iteration."""
         r = self.recipe
-        sampler = IterationBatchSampler(len(self.train_set), r.batch_size, r.seed, self.iteration, stop,
-                                        self.rank, self.world_size)
+        sampler = IterationBatchSampler(len(self.train_set), r.batch_size * r.n_critic, r.seed, self.iteration,
+                                        stop, self.rank, self.world_size)
         # a private generator: creating a DataLoader iterator would otherwise draw from the global
         # RNG, which the gradient penalty also uses, and a resumed run would drift
         return DataLoader(self.train_set, batch_sampler=sampler, num_workers=self.num_workers,
@@ -175,21 +201,15 @@ class Trainer:
     def eval_model(self):
         return self.ema.model if self.ema is not None else self.generator
 
-    @torch.no_grad()
     def validate(self) -> dict:
-        """Mean PSNR-Y / SSIM-Y (border = scale) of the EMA (or plain) generator on ``val_set``."""
+        """Mean PSNR-Y / SSIM-Y (border = scale) of the EMA (or plain) generator on ``val_set``
+        (its first ``eval_images``), by ``srlib.infer.evaluate_generator``."""
         model = self.eval_model
         was_training = model.training
-        model.eval()
-        n = min(len(self.val_set), self.eval_images or len(self.val_set))
-        values = {"psnr": [], "ssim": []}
-        for i in range(n):
-            img_lr, img_hr = self.val_set[i]
-            img_sr = model(img_lr[None].to(self.device)).float().clamp(0, 1).cpu()
-            values["psnr"].append(psnr(img_sr, img_hr[None], crop_border=self.recipe.scale).item())
-            values["ssim"].append(ssim(img_sr, img_hr[None], crop_border=self.recipe.scale).item())
+        result = evaluate_generator(model, self.val_set, self.recipe.scale, self.device,
+                                    max_images=self.eval_images or None, with_bicubic=False)
         model.train(was_training)
-        return {k: sum(v) / len(v) for k, v in values.items()}
+        return {"psnr": result["mean"]["model_psnr"], "ssim": result["mean"]["model_ssim"]}
 
     @property
     def trained_seconds(self) -> float:
@@ -207,18 +227,46 @@ class Trainer:
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
         return bool(flag.item())
 
+    def start_session(self) -> float:
+        """Start the clock of a training session (``trained_seconds`` counts it); returns its start."""
+        self._session_start = time.perf_counter()
+        return self._session_start
+
+    def end_session(self) -> None:
+        """Add this session's time to ``seconds`` (saved in checkpoints)."""
+        if self._session_start is not None:
+            self.seconds += time.perf_counter() - self._session_start
+            self._session_start = None
+
+    def out_of_time(self, start: float, max_seconds: float, at_check: bool) -> bool:
+        """True once ``max_seconds`` have passed since ``start`` (under DDP: decided by all ranks
+        together, at check iterations only, so that they stop at the same iteration)."""
+        return self._out_of_time(start, max_seconds, at_check)
+
+    def progress_postfix(self, logs: dict) -> dict:
+        """The progress bar's text: losses, s/it and what the recipe's full schedule takes at that speed."""
+        total = self.recipe.total_iters
+        postfix = {k: f"{float(v):.3g}" for k, v in logs.items() if k.startswith("loss")}
+        if self.seconds_per_iteration:
+            postfix["s/it"] = f"{self.seconds_per_iteration:.3g}"
+            postfix[f"full {total:,}"] = f"{self.seconds_per_iteration * total / 3600:.3g} h"
+        return postfix
+
     def fit(self, stop: int, max_seconds: float | None = None, callback=None, progress: bool = True) -> int:
         """Train until iteration ``stop``, or the first iteration boundary after ``max_seconds``.
 
-        ``callback(trainer, logs)`` runs after each step; ``logs`` holds 0-d tensors (``float(v)``
-        reads one and waits for the device). Measures ``seconds_per_iteration`` (the first
-        iteration, a warm-up, excluded). Returns the number of iterations done.
+        The short loop of the notebooks (``srlib.train.run.train`` is the full one, with
+        validation, logs and checkpoints). ``callback(trainer, logs)`` runs after each step; ``logs``
+        holds 0-d tensors (``float(v)`` reads one and waits for the device). Measures
+        ``seconds_per_iteration`` (the first iteration, a warm-up, excluded). Returns the number
+        of iterations done.
         """
         from tqdm.auto import tqdm
 
-        start = self._session_start = time.perf_counter()
-        first, warm = self.iteration, None  # (iteration, time) after the warm-up iteration
-        total = self.recipe.total_iters
+        from srlib.train.budget import SpeedMeter
+
+        start, first = self.start_session(), self.iteration
+        meter = SpeedMeter(first)
         bar = tqdm(total=stop - self.iteration, desc=self.recipe.name, disable=not progress or self.rank != 0)
         try:
             for img_lr, img_hr in self.loader(stop):
@@ -227,27 +275,17 @@ class Trainer:
                 at_check = self.iteration % self.guard.every == 0 or self.iteration == stop
                 if at_check:
                     self.guard.check(self.iteration)  # reads the device: the timing below is honest
-                    now = time.perf_counter()
-                    if warm is None:
-                        warm = (self.iteration, now)
-                    elif self.iteration > warm[0]:
-                        self.seconds_per_iteration = (now - warm[1]) / (self.iteration - warm[0])
-                    postfix = {k: f"{float(v):.3g}" for k, v in logs.items() if k.startswith("loss")}
-                    if self.seconds_per_iteration:
-                        postfix["s/it"] = f"{self.seconds_per_iteration:.3g}"
-                        postfix[f"full {total:,}"] = f"{self.seconds_per_iteration * total / 3600:.3g} h"
-                    bar.set_postfix(postfix)
+                    self.seconds_per_iteration = meter.tick(self.iteration) or self.seconds_per_iteration
+                    bar.set_postfix(self.progress_postfix(logs))
                 if callback is not None:
                     callback(self, logs)
                 if max_seconds is not None and self._out_of_time(start, max_seconds, at_check):
                     break
             self.guard.check(self.iteration)  # a session may end between two checks
-            if self.seconds_per_iteration is None and self.iteration > first:  # too short to exclude a warm-up
-                self.seconds_per_iteration = (time.perf_counter() - start) / (self.iteration - first)
+            self.seconds_per_iteration = meter.finish(self.iteration) or self.seconds_per_iteration
         finally:
             bar.close()
-            self.seconds += time.perf_counter() - start
-            self._session_start = None
+            self.end_session()
         return self.iteration - first
 
     # ------------------------------------------------------------ state
@@ -268,10 +306,13 @@ class Trainer:
     def load_state_dict(self, state: dict, source: str = "checkpoint") -> None:
         from srlib.train.checkpoint import load_optimizer_state, load_scaler_state, set_rng_state
 
-        mine = recipe_dict(self.recipe)
         theirs = state.get("recipe", {})
-        keys = ("name", "generator", "num_feat", "num_block", "num_grow_ch", "scale", "adversarial")
-        differ = [f"{k}: {theirs.get(k)!r} vs {mine[k]!r}" for k in keys if theirs.get(k) != mine[k]]
+        differ = [f"{k}: {theirs.get(k)!r} vs {getattr(self.recipe, k)!r}" for k in ("name", "adversarial")
+                  if theirs.get(k) != getattr(self.recipe, k)]
+        if generator_of(theirs) != self.recipe.generator:
+            differ.append(f"generator: {generator_of(theirs)} vs {self.recipe.generator}")
+        if theirs.get("discriminator", "srgan") != self.recipe.discriminator:
+            differ.append(f"discriminator: {theirs.get('discriminator', 'srgan')!r} vs {self.recipe.discriminator!r}")
         if differ:
             raise ValueError(f"{source} was written by another recipe or architecture ({'; '.join(differ)}); "
                              "resume with the same --recipe and --profile, or start a new --out folder")

@@ -15,6 +15,8 @@ from srlib.cli import main
 from srlib.grading import EXERCISES, Limits, grade
 from srlib.grading.source import cells_for, policy_problems, strip_magics
 
+pytestmark = pytest.mark.slow  # grading runs notebooks in confined worker processes
+
 SOLUTIONS, EXERCISE_NBS = ROOT / "solutions", ROOT / "exercises"
 
 

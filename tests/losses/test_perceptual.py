@@ -1,4 +1,4 @@
-"""VGG19 feature extractor, perceptual loss and the discriminators (random weights: offline)."""
+"""VGG19 feature extractor and the perceptual loss (random weights: offline)."""
 
 import warnings
 
@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from srlib.losses import PerceptualLoss, VGG19_LAYERS, VGGFeatureExtractor
-from srlib.models import VGGStyleDiscriminator, count_parameters
 
 
 def random_vgg(layers):
@@ -74,33 +73,3 @@ def test_presets_and_identical_images():
     assert esrgan(x, x).item() == 0.0
     with pytest.raises(ValueError, match="unknown VGG19 layers"):
         VGGFeatureExtractor(("conv6_1",), weights="random")
-
-
-@pytest.mark.parametrize("size", [96, 128])
-def test_discriminator_one_logit_per_image(size):
-    d = VGGStyleDiscriminator(input_size=size)
-    assert d(torch.rand(3, 3, size, size)).shape == (3, 1)
-    convs = [m for m in d.features if isinstance(m, torch.nn.Conv2d)]
-    assert [c.out_channels for c in convs] == [64, 64, 128, 128, 256, 256, 512, 512]
-    assert [c.stride[0] for c in convs] == [1, 2] * 4
-    slopes = {m.negative_slope for m in d.modules() if isinstance(m, torch.nn.LeakyReLU)}
-    assert slopes == {0.2}
-    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules()) == 7
-
-
-def test_critic_variants_have_no_batchnorm_and_are_per_sample():
-    for norm in ("none", "layer", "instance"):
-        critic = VGGStyleDiscriminator(input_size=32, depth=3, num_feat=8, norm=norm).eval()
-        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
-        x = torch.rand(4, 3, 32, 32)
-        torch.testing.assert_close(critic(x)[:1], critic(x[:1]))  # a score ignores the rest of the batch
-    assert count_parameters(VGGStyleDiscriminator(input_size=32, depth=3, num_feat=8)) > 0
-
-
-def test_discriminator_bad_arguments():
-    with pytest.raises(ValueError, match="divisible"):
-        VGGStyleDiscriminator(input_size=100)
-    with pytest.raises(ValueError, match="norm must be"):
-        VGGStyleDiscriminator(norm="spectral")
-    with pytest.raises(ValueError, match="input_size=64"):
-        VGGStyleDiscriminator(input_size=96)(torch.rand(1, 3, 64, 64))
