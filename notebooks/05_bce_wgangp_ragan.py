@@ -399,10 +399,10 @@ print(f"LeakyReLU() twice on -1: {source_activation(source_activation(negative))
 # **Bug 2 (document 004): BatchNorm on the first convolution.** Its `ConvolutionBlock`
 # normalises every convolution, the first included; SRGAN (Fig. 4) and BasicSR leave the first
 # one unnormalised. The first convolution is linear in the pixels, so in training mode a
-# BatchNorm right after it removes any brightness and contrast change shared by the whole
-# batch: such a discriminator cannot see a generator whose every output is too dark or too
-# flat, a typical SR colour error. Measured on a small source-style discriminator and on the
-# course's, each shown a batch and the same batch at half contrast and shifted:
+# BatchNorm right after it cancels any rescaling of the pixel values shared by the whole
+# batch: such a discriminator cannot see a generator whose every output is too dark, a
+# typical SR colour error. Measured on a small source-style discriminator and on the
+# course's, each shown a batch and the same batch at half brightness:
 
 # %%
 def source_style_discriminator(num_feat=8, depth=2, input_size=32):
@@ -419,7 +419,7 @@ def source_style_discriminator(num_feat=8, depth=2, input_size=32):
 
 torch.manual_seed(0)
 batch = torch.rand(8, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-dimmed = 0.5 * batch + 0.1  # the whole batch: half the contrast, a brightness shift
+dimmed = 0.5 * batch  # the whole batch at half brightness
 for name, disc in (("source: BN on conv 1", source_style_discriminator()),
                    ("course: no norm on conv 1", VGGStyleDiscriminator(input_size=32, num_feat=8, depth=2))):
     disc.train()
@@ -428,8 +428,8 @@ for name, disc in (("source: BN on conv 1", source_style_discriminator()),
     print(f"{name:<26} max |C(batch) - C(dimmed batch)| = {change:.5f}")
 
 # %% [markdown]
-# With BatchNorm on the first convolution, the scores do not move (up to float rounding):
-# the discriminator is blind to the change. Without it, they do.
+# With BatchNorm on the first convolution, the scores do not move (up to float rounding and
+# BatchNorm's $\epsilon$): the discriminator is blind to the change. Without it, they do.
 #
 # ## 5. The source documents' loss errors, corrected
 #
