@@ -35,9 +35,11 @@ if "google.colab" in sys.modules:
 # PSNR pre-training, full GPU training, and honest evaluation.
 #
 # **Goals of this notebook**
-# 1. Know the course map: which notebook teaches what, and which exercise goes with it.
-# 2. Check your environment: versions, device and the *run profile*.
-# 3. See the problem: a real photograph, its 4x-downscaled version, and how far
+# 1. See where the course ends: bicubic against the course's own trained models on a photo
+#    they never saw, with the numbers that describe each.
+# 2. Know the course map: which notebook teaches what, and which exercise goes with it.
+# 3. Check your environment: versions, device and the *run profile*.
+# 4. See the problem: a real photograph, its 4x-downscaled version, and how far
 #    plain bicubic upscaling gets back.
 #
 # Prerequisites: Python and a little PyTorch. Runtime: seconds on any machine.
@@ -46,6 +48,82 @@ if "google.colab" in sys.modules:
 from srlib.course import LESSONS, PROFILES, setup
 
 profile, device = setup(seed=0)
+
+# %% [markdown]
+# ## Results first: where this course ends up
+#
+# The course ships four small generators it trained itself (`srlib/pretrained/`, listed by
+# `srlib pretrained`): `psnr`, trained for PSNR with an L1 loss (notebook 06), and `bce`,
+# `wgan-gp` and `ragan`, each fine-tuned from it with a perceptual loss and one of the three
+# adversarial losses of notebook 05. Here they upscale a photo none of them was trained on
+# (the cat `chelsea`, one of the held-out photos of `srlib.data.samples.VAL_PHOTOS`) by 4,
+# next to bicubic upscaling. Two numbers describe each output: **PSNR** on the Y channel
+# (higher means closer, pixel by pixel, to the photo; notebook 01) and the **relative
+# gradient energy**, the fine detail of the output divided by the photo's (1 means as much
+# detail as the photo; `srlib.metrics.relative_gradient_energy`).
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from srlib.data import imresize, load_photo, mod_crop
+from srlib.data.samples import VAL_PHOTOS
+from srlib.infer import upscale_array
+from srlib.metrics import psnr, relative_gradient_energy
+from srlib.models import load_generator
+
+photo = mod_crop(load_photo(VAL_PHOTOS[0]), 4)  # "chelsea", (300, 448, 3) uint8, held out
+photo_lr = imresize(photo, 1 / 4)  # MATLAB bicubic x1/4, the literature's degradation
+results = {"bicubic": imresize(photo_lr, 4)}
+for name in ("psnr", "bce", "wgan-gp", "ragan"):
+    model = load_generator(name, device).eval()  # a shipped model, read from srlib/pretrained/
+    results[name] = upscale_array(model, photo_lr, tile=None, device=device, out_dtype=np.uint8)
+print(f"{VAL_PHOTOS[0]}: LR {photo_lr.shape[1]}x{photo_lr.shape[0]} -> x4 {photo.shape[1]}x{photo.shape[0]}")
+print(f"{'method':<9}{'PSNR-Y (dB)':>12}{'vs bicubic':>11}{'relative gradient energy':>26}")
+for name, img in results.items():
+    gain = psnr(img, photo) - psnr(results["bicubic"], photo)
+    print(f"{name:<9}{psnr(img, photo):12.2f}{gain:+11.2f}{relative_gradient_energy(img, photo):26.2f}")
+
+# %%
+box = (slice(60, 160), slice(130, 230))  # a 100 x 100 crop around the cat's eye
+shown = ["bicubic", "psnr", "ragan"]
+fig, axes = plt.subplots(1, len(shown) + 1, figsize=(15, 4.4))
+for ax, name in zip(axes, shown):
+    ax.imshow(results[name][box])
+    ax.set_title(f"{name}: {psnr(results[name], photo):.2f} dB, "
+                 f"detail {relative_gradient_energy(results[name], photo):.2f}")
+    ax.axis("off")
+axes[-1].imshow(photo[box])
+axes[-1].set_title("HR photo (ground truth)")
+axes[-1].axis("off")
+fig.suptitle("x4 on a held-out photo, same 100 x 100 crop: PSNR-Y of the whole photo; "
+             "detail = gradient energy relative to the photo")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Read the table before the pictures. The PSNR-oriented model beats bicubic in PSNR and still
+# has far less fine detail than the photo. The GAN models score *below or near* bicubic in
+# PSNR and have more detail than the PSNR model: they are not trying to be close on average,
+# they draw plausible texture, and drawn texture is never exactly where the photo's is. That
+# is the perception-distortion trade-off (Blau and Michaeli 2018,
+# [arXiv:1711.06077](https://arxiv.org/abs/1711.06077)), and why a GAN's PSNR below its
+# PSNR-oriented parent is expected; one *below bicubic by a lot* is not (notebook 08). These
+# are small models (133,968 parameters each, trained for minutes on a CPU: `srlib pretrained`
+# lists both); ESRGAN's generator has 16,697,987 parameters (notebook 02 counts them) and its
+# schedules take days on a GPU (notebook 07 measures what they cost). The course runs those
+# recipes too.
+#
+# **What you will build.** Every piece of these models, in order: the degradation and the
+# evaluation protocol (01), SRResNet's and ESRGAN's generators (02-03), the perceptual loss
+# (04), the discriminator and three adversarial losses (05), and ESRGAN's two-stage pipeline
+# with network interpolation at the end (06-08):
+
+# %%
+from srlib.diagrams import draw_esrgan_pipeline
+
+draw_esrgan_pipeline()
+plt.show()
 
 # %% [markdown]
 # ## Run profiles: one switch for the size of every experiment
@@ -149,11 +227,32 @@ plt.show()
 # - Errors from `srlib` say what was wrong and what to do; read the last line first.
 # - Run the tests with `pytest` from the repository root (see README.md).
 # - Found a mistake? Open an issue on the course repository.
+
+# %% [markdown]
+# ## Predict, then run
+# 1. The table at the top ranks four models by PSNR and by detail. Predict where a network
+#    interpolated halfway between `psnr` and `ragan` lands on both (notebook 08 computes it).
+# 2. Predict whether bicubic's PSNR on the held-out `coffee` photo is higher or lower than on
+#    `chelsea`, then change `VAL_PHOTOS[0]` to `VAL_PHOTOS[1]` and run the first cells again.
 #
+# ## References
+# - C. Ledig et al., *Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial
+#   Network* (SRGAN), CVPR 2017, [arXiv:1609.04802](https://arxiv.org/abs/1609.04802).
+# - X. Wang et al., *ESRGAN: Enhanced Super-Resolution Generative Adversarial Networks*, ECCV
+#   Workshops 2018, [arXiv:1809.00219](https://arxiv.org/abs/1809.00219).
+# - Y. Blau and T. Michaeli, *The Perception-Distortion Tradeoff*, CVPR 2018,
+#   [arXiv:1711.06077](https://arxiv.org/abs/1711.06077).
+# - B. Lim et al. (EDSR), CVPRW 2017, [arXiv:1707.02921](https://arxiv.org/abs/1707.02921).
+# - I. Gulrajani et al. (WGAN-GP), NeurIPS 2017, [arXiv:1704.00028](https://arxiv.org/abs/1704.00028);
+#   A. Jolicoeur-Martineau (RaGAN), 2018, [arXiv:1807.00734](https://arxiv.org/abs/1807.00734).
+
+# %% [markdown]
 # ## What to remember
 # - The profile (`ci`, `cpu`, `gpu`) sets the size of every experiment; it is printed
 #   at the top of each notebook.
 # - SR inverts MATLAB-bicubic downscaling; bicubic upscaling is the baseline.
+# - A PSNR-oriented model beats bicubic in PSNR; a GAN trades some PSNR for detail (measured
+#   at the top of this notebook).
 # - PSNR in the SR literature is measured on the Y channel with a border of `scale`
 #   pixels removed (notebook 01 explains why each detail matters).
 #

@@ -299,9 +299,30 @@ else:
         print(str(err).replace(". ", ".\n"))
 
 # %% [markdown]
+# ## Predict, then run
+# 1. Section 2 measured torch's bicubic *without* antialiasing. Predict whether the shift of
+#    the bicubic baseline grows or shrinks at scale 2 (`s=2` in `lr_torch` and `imresize(im, 1 / 2)`),
+#    then run it.
+# 2. Section 5 dropped the border crop and PSNR went *up*. Predict the sign of the change for a
+#    network with visible border artefacts, then check with an image whose outer 4 pixels you set to 0.
+# 3. How many 480x480 sub-images does `extract_subimages(crop=480, step=240)` cut from a
+#    2040x1356 DIV2K photo? Compute it by hand, then with `srlib.data.div2k._starts`.
+#
+# ## References
+# - R. Keys, *Cubic convolution interpolation for digital image processing*, IEEE TASSP 1981
+#   (the cubic kernel; MATLAB's `imresize` uses $a = -0.5$).
+# - E. Agustsson and R. Timofte, *NTIRE 2017 Challenge on Single Image Super-Resolution: Dataset
+#   and Study* (DIV2K), CVPRW 2017.
+# - C. Ledig et al. (SRGAN), [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 3.1 (data, Y-channel PSNR).
+# - X. Wang et al. (ESRGAN), [arXiv:1809.00219](https://arxiv.org/abs/1809.00219): Sec. 4.1 (DIV2K, Flickr2K, augmentation).
+# - B. Lim et al. (EDSR), [arXiv:1707.02921](https://arxiv.org/abs/1707.02921): Sec. 4 (evaluation protocol).
+
+# %% [markdown]
 # ## What to remember
-# - LR images are made with **MATLAB bicubic** (antialiased, $a=-0.5$); PIL or torch
-#   bicubic shift PSNR by tenths of a dB.
+# - LR images are made with **MATLAB bicubic** (antialiased, $a=-0.5$). Measured in section 2:
+#   Pillow's antialiased bicubic lands within a fraction of an 8-bit level of it (baseline shift
+#   -0.00 dB on these photos); torch's bicubic without antialiasing moves the baseline by about
+#   a dB. Check any other resize against MATLAB's before comparing with published numbers.
 # - Crop LR at a random corner and HR at the corner times the scale; augment both with
 #   the same dihedral transform.
 # - Decode once (sub-images or memory), not once per patch.

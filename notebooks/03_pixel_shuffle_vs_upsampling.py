@@ -86,10 +86,48 @@ for shape, r in (((2, 3, 10, 14), 2), ((1, 3, 12, 12), 3)):
           f"PixelShuffle undoes it: {back}")
 
 # %% [markdown]
+# Where does each output pixel come from? Fill each of $r^2 = 4$ LR channels with its own
+# index and shuffle them with `nn.PixelShuffle(2)`: every 2x2 block of the output takes one
+# pixel from each channel, always in the same order, so channel $k$ becomes sub-pixel
+# position $(i, j) = (k \div r, k \bmod r)$. Four different convolution kernels produce the
+# four sub-pixel positions; if they start unequal, the output repeats a 2-pixel pattern
+# (section 3).
+
+# %%
+import matplotlib.pyplot as plt
+
+r, h, w = 2, 3, 3
+channel_index = torch.arange(r * r, dtype=torch.float32).view(1, r * r, 1, 1).expand(1, r * r, h, w)
+shuffled = nn.PixelShuffle(r)(channel_index)[0, 0]  # (h*r, w*r): the source channel of each pixel
+gap = torch.full((h, 1), float("nan"))
+side_by_side = torch.cat([t for k in range(r * r) for t in (channel_index[0, k], gap)][:-1], dim=1)
+fig, (ax_lr, ax_hr) = plt.subplots(1, 2, figsize=(11, 3.4), gridspec_kw={"width_ratios": [2.2, 1]})
+for ax, grid, title in ((ax_lr, side_by_side, f"input: {r * r} channels of {h}x{w} (LR)"),
+                        (ax_hr, shuffled, f"PixelShuffle({r}): 1 channel of {h * r}x{w * r}")):
+    ax.imshow(grid, cmap="tab10", vmin=0, vmax=9)
+    for (y, x), value in np.ndenumerate(grid.numpy()):
+        if not np.isnan(value):
+            ax.text(x, y, int(value), ha="center", va="center", fontsize=9)
+    ax.set_title(title)
+    ax.set_xlabel("column (pixels)")
+    ax.set_ylabel("row (pixels)")
+plt.tight_layout()
+plt.show()
+print(f"channel of output pixel ({r}h+i, {r}w+j) is {r}i+j everywhere:",
+      all(shuffled[r * y + i, r * x + j] == r * i + j for y in range(h) for x in range(w)
+          for i in range(r) for j in range(r)))
+
+# %% [markdown]
 # ## 2. Three upsamplers
 #
 # - **Pixel shuffle** (SRGAN): conv $C \to 4C$, `PixelShuffle(2)`, activation.
-# - **Nearest + conv** (ESRGAN): repeat each pixel 2x2, then a 3x3 conv $C \to C$.
+# - **Nearest + conv** (ESRGAN's released code): repeat each pixel 2x2, then a 3x3 conv $C \to C$.
+#   The ESRGAN paper (Sec. 3) does not name its upsampler; its reference code
+#   (`RRDBNet_arch.py` in github.com/xinntao/ESRGAN, and BasicSR's `rrdbnet_arch.py`) calls
+#   `F.interpolate(..., mode="nearest")` before each `upconv`. The argument for resizing and then
+#   convolving is Odena, Dumoulin and Olah 2016, *Deconvolution and Checkerboard Artifacts*
+#   (Distill, section "Better Upsampling"): the nearest copy gives every output pixel the same
+#   kernel, so no periodic pattern is built in. Section 3 measures that claim.
 # - **Transposed conv**: a stride-2 transposed 4x4 conv, the "learned upsampling" of early
 #   GANs.
 
@@ -350,7 +388,28 @@ print(f"ICNR at initialisation: {init_share['pixel shuffle + ICNR']:.2f}% instea
 # RRDBNet upsamples by nearest interpolation + conv (`upconv1`/`upconv2` in its code; the paper
 # gives no reason); Odena et al. (2016) recommend exactly this "resize-convolution" against
 # checkerboards.
+
+# %% [markdown]
+# ## Predict, then run
+# 1. Before running section 3 with a third variant, predict: is a *transposed* conv initialised
+#    so that its four sub-kernels are equal (the ICNR idea applied to it) free of checkerboards?
+# 2. Predict the parameter count of a x3 pixel-shuffle stage at 64 features ($C \to 9C$, 3x3 conv),
+#    then check it with `count_parameters(PixelShuffleUpsampler(64, 3))`.
+# 3. In the figure of section 1, which channel lands at the bottom-right pixel of every block
+#    for $r = 3$? Predict, then set `r = 3` and rerun the cell.
 #
+# ## References
+# - W. Shi et al., *Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel
+#   Convolutional Neural Network* (ESPCN), CVPR 2016, [arXiv:1609.05158](https://arxiv.org/abs/1609.05158).
+# - A. Odena, V. Dumoulin and C. Olah, *Deconvolution and Checkerboard Artifacts*, Distill 2016,
+#   [distill.pub/2016/deconv-checkerboard](https://distill.pub/2016/deconv-checkerboard/).
+# - A. Aitken et al., *Checkerboard artifact free sub-pixel convolution* (ICNR), 2017,
+#   [arXiv:1707.02937](https://arxiv.org/abs/1707.02937).
+# - C. Ledig et al. (SRGAN), [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 2.2 (sub-pixel layers).
+# - X. Wang et al. (ESRGAN), [arXiv:1809.00219](https://arxiv.org/abs/1809.00219); reference code
+#   github.com/xinntao/ESRGAN (`RRDBNet_arch.py`: nearest interpolation + conv).
+
+# %% [markdown]
 # ## What to remember
 # - Pixel shuffle is a reshape + permute; the conv before it does the work at LR resolution.
 # - Transposed convolutions overlap unevenly and produce checkerboards; nearest + conv and

@@ -37,8 +37,14 @@ if "google.colab" in sys.modules:
 #    brightness.
 # 4. Fine-tune a generator under pixel MSE, VGG22 and VGG54 and compare distortion and
 #    fine detail on held-out photos.
+# 5. See why the perceptual loss needs no 224x224 input, and what resizing whole photos to it
+#    destroys.
 #
 # Prerequisites: notebooks 01-03. Runtime: under a minute on a CPU.
+#
+# Papers: Johnson, Alahi and Fei-Fei 2016, [arXiv:1603.08155](https://arxiv.org/abs/1603.08155);
+# SRGAN [arXiv:1609.04802](https://arxiv.org/abs/1609.04802) (Sec. 2.2.1);
+# ESRGAN [arXiv:1809.00219](https://arxiv.org/abs/1809.00219) (Sec. 3.3).
 
 # %%
 import numpy as np
@@ -297,7 +303,72 @@ print("highest PSNR-Y: " + max(objectives, key=lambda n: scores[n][0])
 # profile, the deep layers respond to little more than local colour and contrast, so read the
 # VGG rows as the mechanics only. In SRGAN/ESRGAN the perceptual loss is combined with a pixel
 # loss and an adversarial loss (notebook 05).
+
+# %% [markdown]
+# ## 5. A source error: whole photos resized to 224x224
 #
+# **Bug 1 (document 001): a 224x224 whole-image resize.** Document 001 resizes every 2K DIV2K
+# photo to 224x224 with bicubic interpolation, calls that the HR image, and makes a 56x56 LR
+# image from it, so that HR images fit VGG19's ImageNet input size. Two things are wrong.
+# First, VGG19's convolutional features need no particular size: the perceptual loss takes
+# feature maps of whatever patch it is given (SRGAN used 96x96 patches, ESRGAN 128x128):
+
+# %%
+with torch.no_grad():  # `vgg` is section 2's frozen feature extractor
+    for side in (96, 128, 224):
+        shape = tuple(vgg(torch.rand(1, 3, side, side, device=device))["conv5_4"].shape)
+        print(f"{side}x{side} patch -> conv5_4 features {shape}")
+
+# %% [markdown]
+# Second, the resize throws away the detail super-resolution is meant to learn. Counted for a
+# DIV2K photo of 2040x1356, and measured on a held-out photo of 600x400 (scaled back to its
+# size, how far is the source's "HR" from the photo?):
+
+# %%
+from srlib.data import imresize, load_photo, mod_crop
+from srlib.metrics import psnr
+
+width, height = 2040, 1356  # a DIV2K training photo
+print(f"DIV2K photo {width}x{height}: {width * height:,d} pixels; its x4 LR {width // 4}x{height // 4}: "
+      f"{(width // 4) * (height // 4):,d}; the source's 'HR' 224x224: {224 * 224:,d} "
+      f"(squeezed {width / 224:.1f}x across, {height / 224:.1f}x down)")
+photo = mod_crop(load_photo("coffee"), 4)  # (400, 600, 3) uint8, a held-out photo
+source_hr = imresize(photo, size=(224, 224))  # the source document: the whole photo -> 224x224
+back = imresize(source_hr, size=photo.shape[:2])  # the source's "HR", scaled back to the photo
+print(f"coffee {photo.shape[1]}x{photo.shape[0]} (aspect {photo.shape[1] / photo.shape[0]:.2f}) -> "
+      f"224x224 (aspect 1.00): scaled back, PSNR-Y {psnr(back, photo):.2f} dB against the photo")
+
+# %% [markdown]
+# For a DIV2K photo the source's "HR" target holds fewer pixels than the x4 *LR input* of a
+# correct pipeline: its model learns to super-resolve thumbnails and never sees the photo's
+# detail, so no loss, perceptual or not, can teach it to draw that detail. Even on the small
+# held-out photo, squeezed only 2.7x and 1.8x, the target scaled back differs from the photo
+# by the PSNR printed above before any network is involved, and every shape is stretched to a
+# square. The fix is
+# the one SR papers use (SRGAN Sec. 3.2: 96x96 crops; ESRGAN Sec. 4.1: 128x128): random HR
+# *crops* of the full-resolution photos (notebook 01), with the perceptual loss on the crops as
+# they are.
+
+# %% [markdown]
+# ## Predict, then run
+# 1. What shape do `conv5_4` features of a 100x100 patch have? Predict from the four stride-2
+#    poolings before conv5_4, then run section 2's `vgg` on it.
+# 2. Section 3 measured sparsity after the ReLU with the weights of this run. Predict whether
+#    ImageNet weights make `relu5_4` sparser or denser, then run with `SRLIB_PROFILE=cpu`.
+# 3. Predict whether the 224x224 resize of section 5 costs more or less on the 512x512
+#    `astronaut` photo than on `coffee`, then change the photo.
+#
+# ## References
+# - J. Johnson, A. Alahi and L. Fei-Fei, *Perceptual Losses for Real-Time Style Transfer and
+#   Super-Resolution*, ECCV 2016, [arXiv:1603.08155](https://arxiv.org/abs/1603.08155).
+# - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
+#   Recognition* (VGG), ICLR 2015, [arXiv:1409.1556](https://arxiv.org/abs/1409.1556).
+# - C. Ledig et al. (SRGAN), [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 2.2.1 (VGG loss), 3.2 (96x96 crops).
+# - X. Wang et al. (ESRGAN), [arXiv:1809.00219](https://arxiv.org/abs/1809.00219): Sec. 3.3 (features before activation), 4.1.
+# - Y. Blau and T. Michaeli, *The Perception-Distortion Tradeoff*, CVPR 2018,
+#   [arXiv:1711.06077](https://arxiv.org/abs/1711.06077).
+
+# %% [markdown]
 # ## What to remember
 # - MSE's optimum is the mean of plausible answers: high PSNR, blurry.
 # - The perceptual loss compares VGG19 features; layers are named `convX_Y` (before ReLU)

@@ -34,10 +34,17 @@ if "google.colab" in sys.modules:
 # 2. Train each on a 2-D toy problem (a ring of 8 Gaussians) and measure mode coverage.
 # 3. See the gradient penalty at work, and why a WGAN-GP critic must not use BatchNorm.
 # 4. Reproduce and correct the source documents' loss errors.
-# 5. Compare BCE, WGAN-GP and RaGAN fine-tunes of one PSNR-oriented generator on real photos:
+# 5. Know the discriminator these losses train: its layers, its size, and why BatchNorm may
+#    stay in it but must leave a WGAN-GP critic.
+# 6. Compare BCE, WGAN-GP and RaGAN fine-tunes of one PSNR-oriented generator on real photos:
 #    distortion (PSNR, SSIM) against texture (gradient energy), with zoomed crops.
 #
 # Prerequisites: notebooks 02 and 04. Runtime: about a minute on a CPU (`ci`).
+#
+# Papers: Goodfellow et al. 2014, [arXiv:1406.2661](https://arxiv.org/abs/1406.2661);
+# WGAN-GP, Gulrajani et al. 2017, [arXiv:1704.00028](https://arxiv.org/abs/1704.00028);
+# RaGAN, Jolicoeur-Martineau 2018, [arXiv:1807.00734](https://arxiv.org/abs/1807.00734);
+# SRGAN [arXiv:1609.04802](https://arxiv.org/abs/1609.04802); ESRGAN [arXiv:1809.00219](https://arxiv.org/abs/1809.00219).
 
 # %%
 import math
@@ -48,6 +55,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from srlib.checks import run_check
 from srlib.course import setup, show
 from srlib.losses import (adversarial_losses, bce_discriminator_loss, bce_generator_loss,
                           gradient_penalty, ragan_discriminator_loss, ragan_generator_loss,
@@ -101,6 +109,45 @@ for name, fn in generator_losses.items():
 # non-saturating form. WGAN's generator always gets the same push, whatever the score.
 # RaGAN behaves like non-saturating BCE on the fake term and adds a real term: the generator
 # also learns by making real images look *less* real relative to its fakes.
+
+# %% [markdown]
+# ### The relativistic average, pictured
+#
+# A standard discriminator answers "is this sample real?" with $\sigma(C(x))$. The
+# relativistic average one answers "is this real sample more realistic than the *average*
+# fake?" with $D_{Ra}(x_r, x_f) = \sigma(C(x_r) - \mathbb{E}_{x_f} C(x_f))$ (ESRGAN Sec. 3.2,
+# Eq. 1). Below, logits sampled from Gaussians stand for three moments of training: real
+# logits stay put while the fakes' logits move up as the generator improves. The
+# relativistic probabilities are computed from these samples; the loss values come from the
+# library's own `ragan_discriminator_loss` and `ragan_generator_loss`.
+
+# %%
+import matplotlib.pyplot as plt
+
+from srlib.diagrams import draw_relativistic_average
+
+rng = np.random.default_rng(0)
+real_logits = rng.normal(2.0, 1.0, 2000)  # C(x_r): D is fairly sure the reals are real
+fake_logits = {"early": rng.normal(-3.0, 1.2, 2000), "middle": rng.normal(0.0, 1.1, 2000),
+               "late": rng.normal(1.8, 1.0, 2000)}  # C(x_f) as the generator improves
+draw_relativistic_average(real_logits, fake_logits)
+plt.show()
+real_t = torch.tensor(real_logits, dtype=torch.float32)[:, None]  # (N, 1)
+print(f"{'stage':<8}{'sigmoid(C(x_r))':>16}{'D_Ra(x_r, x_f)':>16}{'D_Ra(x_f, x_r)':>16}{'L_D^Ra':>9}{'L_G^Ra':>9}")
+for stage, fake in fake_logits.items():
+    fake_t = torch.tensor(fake, dtype=torch.float32)[:, None]
+    d_real = torch.sigmoid(real_t - fake_t.mean()).mean().item()
+    d_fake = torch.sigmoid(fake_t - real_t.mean()).mean().item()
+    print(f"{stage:<8}{torch.sigmoid(real_t).mean().item():16.3f}{d_real:16.3f}{d_fake:16.3f}"
+          f"{ragan_discriminator_loss(real_t, fake_t).item():9.3f}{ragan_generator_loss(real_t, fake_t).item():9.3f}")
+
+# %% [markdown]
+# The standard probability $\sigma(C(x_r))$ does not change: it knows nothing about the fakes.
+# The relativistic ones both move towards 0.5 as the fakes' distribution slides under the
+# reals. That is the property Jolicoeur-Martineau (2018, Sec. 3.1) argues a standard GAN
+# lacks: the probability that real data is real should fall as the fakes become more
+# realistic. The generator's loss falls with them. In real training the real logits
+# move too; the picture shows only the comparison RaGAN makes.
 #
 # ## 2. A toy problem: a ring of 8 Gaussians
 #
@@ -292,30 +339,168 @@ for norm in ("batch", "layer"):
 # with LayerNorm (or no normalisation) both are zero up to floating-point rounding. Source document 000 trains
 # WGAN-GP with a BatchNorm discriminator: its penalty measures the wrong thing. Use
 # `VGGStyleDiscriminator(norm="none" | "layer" | "instance")` for WGAN-GP.
+
+# %% [markdown]
+# ## 4b. The discriminator, and why BatchNorm may stay in it
+#
+# Every loss above trains the same network. SRGAN's discriminator (Ledig et al. 2017,
+# Sec. 2.2 and Fig. 4) is a VGG-style classifier: eight 3x3 convolutions with
+# 64-64-128-128-256-256-512-512 channels, stride 2 on every second one, BatchNorm after every
+# convolution but the first, LeakyReLU with slope 0.2, then Dense(1024), LeakyReLU,
+# Dense(1). ESRGAN keeps this VGG-style design, BatchNorm included (the authors' training
+# code, BasicSR: `Discriminator_VGG_128`), and changes its loss to RaGAN (Sec. 3.2). The course's class,
+# whose `norm` switch also gives the WGAN-GP critic variants:
+
+# %%
+from srlib.diagrams import draw_discriminator
+from srlib.models import count_parameters
+
+show(VGGStyleDiscriminator)
+
+# %%
+discriminator_128 = VGGStyleDiscriminator(input_size=128)
+features = count_parameters(discriminator_128.features)
+classifier = count_parameters(discriminator_128.classifier)
+print(f"128x128 input: {count_parameters(discriminator_128):,d} parameters "
+      f"(convolutions {features:,d}, dense layers {classifier:,d} = {classifier / (features + classifier):.0%})")
+print(f" 96x96 input (SRGAN's patches): {count_parameters(VGGStyleDiscriminator(input_size=96)):,d} parameters")
+patch = torch.rand(2, 3, 128, 128)
+print("a batch of two 128x128 patches ->", tuple(discriminator_128(patch).shape), "logits")
+draw_discriminator(discriminator_128)
+plt.show()
+
+# %% [markdown]
+# The Dense(1024) layer after the last 8x8 feature map holds most of the parameters, and its
+# size is fixed by the patch size: a discriminator built for 128x128 patches refuses any
+# other size (it raises a `ValueError` that says so). BasicSR's ESRGAN discriminator
+# (`VGGStyleDiscriminator` in `basicsr/archs/discriminator_arch.py`) adds a fifth stride-2
+# stage and a Dense(100) layer, which brings it to 14,499,401 parameters at 128x128.
+#
+# **Why BatchNorm may stay here but must leave a WGAN-GP critic.** The BCE and RaGAN losses
+# only ask the discriminator to *classify* a batch; nothing constrains the gradient of one
+# sample's score with respect to that sample's input. RaGAN even compares every sample with
+# the batch mean $\mathbb{E}[C(x_f)]$ on purpose. And the discriminator is only ever run in
+# training mode, during training: the train/eval gap that made ESRGAN remove BatchNorm from
+# the *generator* (notebook 02, section 2) never reaches an output image. WGAN-GP is
+# different: its penalty constrains $\lVert \nabla_{\hat x_i} C(\hat x_i) \rVert$ for each
+# sample separately, which is meaningless once BatchNorm makes $C(\hat x_i)$ depend on the
+# other samples (section 4). Gulrajani et al. (2017, Sec. 4, "No critic batch
+# normalization") drop it from the critic and recommend layer normalisation instead. The
+# course's recipes encode both rules:
+
+# %%
+from srlib.train.recipes import Recipe, get_recipe
+
+for name in ("esrgan", "esrgan_wgangp"):
+    recipe = get_recipe(name)
+    print(f"recipe {name:<14} adversarial={recipe.adversarial:<8} discriminator_norm={recipe.discriminator_norm}")
+try:
+    Recipe("wgan_with_bn", adversarial="wgan-gp", discriminator_norm="batch")
+except ValueError as err:
+    print("ValueError:", err)
+
+# %% [markdown]
+# **Bug 1 (document 004): the discriminator's activations.** Its `ConvolutionBlock` uses
+# `nn.LeakyReLU()`, and its builder adds another `nn.LeakyReLU()` after every block. PyTorch's
+# default slope is 0.01, not SRGAN's 0.2, and two in a row multiply the slopes:
+
+# %%
+source_activation = nn.LeakyReLU()  # the source document's line
+negative = torch.tensor([-1.0])
+print(f"nn.LeakyReLU() slope: {source_activation.negative_slope} (SRGAN and ESRGAN: 0.2)")
+print(f"LeakyReLU() twice on -1: {source_activation(source_activation(negative)).item():.4f} "
+      f"(slope {source_activation.negative_slope ** 2:.0e}: a ReLU in all but name); "
+      f"LeakyReLU(0.2) once: {nn.LeakyReLU(0.2)(negative).item():.1f}")
+
+# %% [markdown]
+# **Bug 2 (document 004): BatchNorm on the first convolution.** Its `ConvolutionBlock`
+# normalises every convolution, the first included; SRGAN (Fig. 4) and BasicSR leave the first
+# one unnormalised. The first convolution is linear in the pixels, so in training mode a
+# BatchNorm right after it cancels any rescaling of the pixel values shared by the whole
+# batch: such a discriminator cannot see a generator whose every output is too dark, a
+# typical SR colour error. Measured on a small source-style discriminator and on the
+# course's, each shown a batch and the same batch at half brightness:
+
+# %%
+def source_style_discriminator(num_feat=8, depth=2, input_size=32):
+    """Document 004's layout, small: BN after every conv (the first too), LeakyReLU() twice."""
+    layers, in_ch = [], 3
+    for i in range(2 * depth):
+        out_ch = num_feat * 2 ** (i // 2)
+        layers += [nn.Conv2d(in_ch, out_ch, kernel_size=3, stride=1 + i % 2, padding=1),
+                   nn.BatchNorm2d(out_ch), nn.LeakyReLU(), nn.LeakyReLU()]  # the source's block + extra
+        in_ch = out_ch
+    side = input_size // 2**depth
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(in_ch * side * side, 1))
+
+
+torch.manual_seed(0)
+batch = torch.rand(8, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+dimmed = 0.5 * batch  # the whole batch at half brightness
+for name, disc in (("source: BN on conv 1", source_style_discriminator()),
+                   ("course: no norm on conv 1", VGGStyleDiscriminator(input_size=32, num_feat=8, depth=2))):
+    disc.train()
+    with torch.no_grad():
+        change = (disc(batch) - disc(dimmed)).abs().max().item()
+    print(f"{name:<26} max |C(batch) - C(dimmed batch)| = {change:.5f}")
+
+# %% [markdown]
+# With BatchNorm on the first convolution, the scores do not move (up to float rounding and
+# BatchNorm's $\epsilon$): the discriminator is blind to the change. Without it, they do.
 #
 # ## 5. The source documents' loss errors, corrected
 #
-# **The RaGAN term.** Document 003 writes the fake term of the discriminator loss as
+# **Bug 3 (document 003): the RaGAN discriminator's fake term.** Document 003 writes it as
 # $-\mathbb{E}[1 - \log D_{Ra}(x_f, x_r)]$ instead of $-\mathbb{E}[\log(1 - D_{Ra}(x_f, x_r))]$.
 # For a discriminator that already rejects a fake (relative logit $z$ very negative):
 
 # %%
-print(f"{'relative fake logit z':<24}{'correct term':>14}{'d/dz':>9}{'source term':>14}{'d/dz':>9}")
-for z in (-10.0, -2.0, 0.0, 2.0):
-    zt = torch.tensor(z, requires_grad=True)
-    correct = -F.logsigmoid(-zt)  # -log(1 - sigmoid(z))
-    (g_correct,) = torch.autograd.grad(correct, zt)
-    zt2 = torch.tensor(z, requires_grad=True)
-    source = -(1 - F.logsigmoid(zt2))  # -(1 - log sigmoid(z))
-    (g_source,) = torch.autograd.grad(source, zt2)
-    print(f"{z:<24}{correct.item():14.4f}{g_correct.item():9.4f}{source.item():14.4f}{g_source.item():9.4f}")
+def compare_terms(label, values):
+    """The correct term -log(1 - sigmoid(z)) beside the source's -(1 - log sigmoid(z)), with d/dz."""
+    print(f"{label:<24}{'correct term':>14}{'d/dz':>9}{'source term':>14}{'d/dz':>9}")
+    for z in values:
+        zt = torch.tensor(z, requires_grad=True)
+        correct = -F.logsigmoid(-zt)  # -log(1 - sigmoid(z))
+        (g_correct,) = torch.autograd.grad(correct, zt)
+        zt2 = torch.tensor(z, requires_grad=True)
+        source = -(1 - F.logsigmoid(zt2))  # the source document's term: -(1 - log sigmoid(z))
+        (g_source,) = torch.autograd.grad(source, zt2)
+        print(f"{z:<24}{correct.item():14.4f}{g_correct.item():9.4f}{source.item():14.4f}{g_source.item():9.4f}")
+
+
+compare_terms("relative fake logit z", (-10.0, -2.0, 0.0, 2.0))
 
 # %% [markdown]
 # The correct term goes to 0 with a vanishing gradient once a fake is rejected. The
 # source's term is unbounded below and keeps pushing rejected fakes further (gradient → 1)
 # forever: the discriminator's loss can decrease without limit while learning nothing.
 #
-# **The unweighted sum.** Document 000 adds MSE, perceptual and adversarial losses with
+# **Bug 4 (document 003): the same error in the generator loss.** Document 003 writes the
+# generator's real term as $-\mathbb{E}[1 - \log D_{Ra}(x_r, x_f)]$ instead of
+# $-\mathbb{E}[\log(1 - D_{Ra}(x_r, x_f))]$ (ESRGAN Eq. 2). Here $z$ is the real sample's
+# relative logit $C(x_r) - \mathbb{E}[C(x_f)]$, which the generator wants to pull down:
+
+# %%
+compare_terms("relative real logit z", (-10.0, -2.0, 0.0, 2.0, 10.0))
+
+
+def source_ragan_generator_loss(real_logits, fake_logits):
+    """Document 003's L_G: the real term written -E[1 - log D_Ra(x_r, x_f)]."""
+    real_rel = real_logits - fake_logits.mean()
+    fake_rel = fake_logits - real_logits.mean()
+    return -(1 - F.logsigmoid(real_rel)).mean() - F.logsigmoid(fake_rel).mean()
+
+
+print(run_check("ragan_generator_loss", source_ragan_generator_loss, own_code_only=False))
+
+# %% [markdown]
+# The correct term pushes hardest (gradient → 1) when the discriminator is surest the real
+# sample is the more realistic ($z = 10$), and lets go once it is not. The source's term does
+# the reverse: no gradient where the generator most needs one, and a reward without limit
+# for pushing $z$ further down once the reals already look less real than the fakes. The
+# check that grades exercise 05 catches it.
+#
+# **Bug 5 (document 000): the unweighted sum.** Document 000 adds MSE, perceptual and adversarial losses with
 # weight 1 each. The terms live on different scales; what matters is how much of the
 # gradient reaching the generator's output each one contributes. Measured on a batch of
 # bundled-photo patches and an untrained generator, with weight 1 each versus ESRGAN's
@@ -483,7 +668,32 @@ print(f"most texture: {most} ({table[most][2]:.2f} of HR's); highest PSNR of the
 # random features reward rather than what ImageNet features would; and gradient energy counts
 # detail, not whether the detail is right. Look at the crops: a texture measure cannot tell
 # grass from noise, and neither can PSNR.
+
+# %% [markdown]
+# ## Predict, then run
+# 1. In the relativistic-average picture, move the "late" fakes' mean from 1.8 to 2.5, above the
+#    reals'. Predict both relativistic probabilities and the sign of the change in $L_G^{Ra}$,
+#    then run the cell.
+# 2. Predict the parameter count of `VGGStyleDiscriminator(input_size=96)` from the 128-pixel one
+#    (only the first Dense layer depends on the size), then check the printed number.
+# 3. Section 4 measured how BatchNorm couples samples. Predict `cross_sample_gradient("instance")`
+#    before running it.
 #
+# ## References
+# - I. Goodfellow et al., *Generative Adversarial Nets*, NeurIPS 2014,
+#   [arXiv:1406.2661](https://arxiv.org/abs/1406.2661).
+# - I. Gulrajani et al., *Improved Training of Wasserstein GANs* (WGAN-GP), NeurIPS 2017,
+#   [arXiv:1704.00028](https://arxiv.org/abs/1704.00028): Sec. 4 (the penalty; no critic BatchNorm).
+# - A. Jolicoeur-Martineau, *The relativistic discriminator: a key element missing from standard GAN*
+#   (RaGAN), ICLR 2019, [arXiv:1807.00734](https://arxiv.org/abs/1807.00734): Sec. 3-4.
+# - C. Ledig et al. (SRGAN), [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 2.2, Fig. 4
+#   (the discriminator).
+# - X. Wang et al. (ESRGAN), [arXiv:1809.00219](https://arxiv.org/abs/1809.00219): Sec. 3.2 (relativistic
+#   discriminator, Eqs. 1-2), Sec. 4.1 (loss weights).
+# - Y. Blau and T. Michaeli, *The Perception-Distortion Tradeoff*, CVPR 2018,
+#   [arXiv:1711.06077](https://arxiv.org/abs/1711.06077).
+
+# %% [markdown]
 # ## What to remember
 # - Use logits and `binary_cross_entropy_with_logits`; the generator uses the non-saturating
 #   loss (BCE) or both relativistic terms (RaGAN).

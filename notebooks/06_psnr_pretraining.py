@@ -211,7 +211,27 @@ plt.show()
 # srlib demo --out runs/demo
 # srlib train --recipe esrgan_psnr --data samples --out runs/esrgan_psnr
 # ```
+
+# %% [markdown]
+# ## Predict, then run
+# 1. PSNR is a function of the mean squared error. Predict which of the two losses of section 3,
+#    L1 or MSE, gives the higher validation PSNR at a budget ten times larger, then run the
+#    notebook with `SRLIB_PROFILE=cpu`.
+# 2. The shipped `psnr` model trained for 5,000 iterations. Predict its held-out PSNR gain over
+#    bicubic before reading it from `srlib pretrained` (notebook 00 measures it on one photo).
+# 3. Predict what a GAN fine-tuned from a *randomly initialised* generator produces in its first
+#    hundred iterations, then try it with `srlib train --recipe esrgan` without `--init`.
 #
+# ## References
+# - C. Ledig et al. (SRGAN), [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 3.2 (SRResNet
+#   trained with MSE, then used to initialise the GAN).
+# - X. Wang et al. (ESRGAN), [arXiv:1809.00219](https://arxiv.org/abs/1809.00219): Sec. 4.1 (PSNR-oriented
+#   pre-training with L1, then GAN fine-tuning).
+# - B. Lim et al. (EDSR), [arXiv:1707.02921](https://arxiv.org/abs/1707.02921) (trained with L1).
+# - H. Zhao et al., *Loss Functions for Image Restoration with Neural Networks*, IEEE TCI 2017,
+#   [arXiv:1511.08861](https://arxiv.org/abs/1511.08861) (L1 against L2).
+
+# %% [markdown]
 # ## What to remember
 # - Pre-train with a pixel loss: the GAN stage then starts stable, and its discriminator
 #   judges texture rather than gross errors.

@@ -380,7 +380,28 @@ plt.show()
 #
 # On CPUs the same command uses the gloo backend; the course's tests run it with 2 processes.
 # `benchmarks/gpu_check.py` runs it over NCCL on one GPU, with every other CUDA path.
+
+# %% [markdown]
+# ## Predict, then run
+# 1. Predict the seconds per iteration of RRDBNet (23 blocks, batch 16, 128x128 HR patches) with
+#    mixed precision on a T4, and how much slower it is without; section 4 measures it.
+# 2. Colab disconnects at 70% of stage 2's budget. Predict what running the notebook again
+#    trains, and for how long, before you read section 7.
+# 3. Sketch D(real) and D(fake) for a discriminator that wins outright, then compare with
+#    section 8's curves.
 #
+# ## References
+# - X. Wang et al. (ESRGAN), [arXiv:1809.00219](https://arxiv.org/abs/1809.00219): Sec. 4.1 (the two
+#   stages, their schedules, DIV2K and Flickr2K).
+# - C. Ledig et al. (SRGAN), [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 3.2.
+# - A. Jolicoeur-Martineau (RaGAN), [arXiv:1807.00734](https://arxiv.org/abs/1807.00734);
+#   I. Gulrajani et al. (WGAN-GP), [arXiv:1704.00028](https://arxiv.org/abs/1704.00028).
+# - P. Micikevicius et al., *Mixed Precision Training*, ICLR 2018,
+#   [arXiv:1710.03740](https://arxiv.org/abs/1710.03740).
+# - E. Agustsson and R. Timofte, *NTIRE 2017 Challenge on Single Image Super-Resolution: Dataset
+#   and Study* (DIV2K), CVPRW 2017.
+
+# %% [markdown]
 # ## What to remember
 # - ESRGAN trains in two stages; stage 2 starts from a PSNR-oriented generator (`--init`), here
 #   the authors' own when it can be downloaded.

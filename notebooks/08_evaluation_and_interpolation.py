@@ -318,7 +318,30 @@ print(f"LR {photo.shape[1]}x{photo.shape[0]} in 32-pixel tiles: output {tiled.sh
 # %% [markdown]
 # RGBA images keep their alpha (upscaled by MATLAB bicubic), grayscale images stay
 # grayscale, and 16-bit grayscale PNGs stay 16-bit.
+
+# %% [markdown]
+# ## Predict, then run
+# 1. At $\alpha = 0.5$, is the interpolated network's PSNR halfway between its parents', above,
+#    or below? Predict, then read it off section 3's curve.
+# 2. Which shortcut of section 4 moves PSNR most: RGB instead of Y, no border crop, PIL-made LR,
+#    or no rounding? Rank them before running the cell.
+# 3. Predict the peak memory of upscaling a 2000x2000 photo by 4 with `tile=None` and with
+#    `tile=256`, then measure it with `torch.cuda.max_memory_allocated` on a GPU.
 #
+# ## References
+# - X. Wang et al. (ESRGAN), [arXiv:1809.00219](https://arxiv.org/abs/1809.00219): Sec. 3.4 (network
+#   interpolation), Sec. 4 (evaluation).
+# - Y. Blau and T. Michaeli, *The Perception-Distortion Tradeoff*, CVPR 2018,
+#   [arXiv:1711.06077](https://arxiv.org/abs/1711.06077).
+# - C. Ledig et al. (SRGAN), [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 3 (Y-channel
+#   PSNR/SSIM, border crop, MOS).
+# - B. Lim et al. (EDSR), [arXiv:1707.02921](https://arxiv.org/abs/1707.02921): Sec. 4 (the protocol).
+# - R. Zhang et al., *The Unreasonable Effectiveness of Deep Features as a Perceptual Metric*
+#   (LPIPS), CVPR 2018, [arXiv:1801.03924](https://arxiv.org/abs/1801.03924).
+# - Z. Wang et al., *Image Quality Assessment: From Error Visibility to Structural Similarity*
+#   (SSIM), IEEE TIP 2004.
+
+# %% [markdown]
 # ## What to remember
 # - Report PSNR/SSIM with the protocol (Y, border = scale, 8-bit, MATLAB LR) and say so.
 # - GAN models lose PSNR against their PSNR-oriented parents by design; a small model or a

@@ -82,3 +82,18 @@ def test_exercises_are_stubs_without_outputs(path: Path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert any("raise NotImplementedError()" in c.source for c in code)
+
+
+LESSONS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_each_lesson_has_two_figures_references_and_questions(path: Path):
+    """Issue #15: at least two stored figures, paper links and predict-first questions per lesson."""
+    nb = nbformat.read(path, as_version=4)
+    figures = sum(any(k.startswith("image/") for k in o.get("data", {}))
+                  for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert figures >= 2, f"{figures} figure(s); every lesson needs at least two that carry its argument"
+    assert "## References" in prose and "arxiv.org/abs/" in prose
+    assert "## Predict, then run" in prose
