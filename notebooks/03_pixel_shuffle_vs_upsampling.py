@@ -237,10 +237,12 @@ show(icnr_)
 # photos, L1 loss, Adam $10^{-3}$), three seeds each, then evaluated on the held-out photos
 # under the protocol of notebook 01.
 #
-# To make a short budget informative, each network learns only the *residual* over MATLAB-like
-# bicubic upsampling (VDSR's global skip, Kim et al. 2016, as in the course's `ResidualESPCN`):
-# its last conv starts at zero, so every variant starts exactly at bicubic, and the result is
-# read as a gain in dB over bicubic, 0 being bicubic itself.
+# To make a short budget informative, each network learns only the *residual* over bicubic
+# upsampling (VDSR's global skip, Kim et al. 2016, as in the course's `ResidualESPCN`):
+# MATLAB bicubic, the same baseline we score against; its last conv starts at a tenth of its
+# usual scale, so every variant starts close to bicubic
+# (EDSR's residual scaling idea, Lim et al. 2017), and the result is read as a gain in dB over
+# bicubic, 0 being bicubic itself.
 
 # %%
 from tqdm.auto import tqdm
@@ -250,20 +252,21 @@ from srlib.metrics import psnr
 
 
 class BicubicResidual(nn.Module):
-    """net(x) + bicubic(x), with net's last conv at zero: training starts at bicubic."""
+    """net(x) + MATLAB bicubic(x), net's last conv scaled by 0.1: training starts close to bicubic."""
 
     def __init__(self, net):
         super().__init__()
         self.net = net
-        nn.init.zeros_(net.tail.weight)
-        nn.init.zeros_(net.tail.bias)
+        with torch.no_grad():
+            net.tail.weight.mul_(0.1)  # small, not zero: every layer gets a gradient from step one
+            net.tail.bias.zero_()
 
     def forward(self, x):
-        return self.net(x) + F.interpolate(x, scale_factor=4, mode="bicubic", align_corners=False)
+        return self.net(x) + imresize(x, 4)  # the baseline itself, so a gain over it is learned
 
 
 train_set = sample_dataset("train", scale=4, hr_patch=profile.hr_patch, repeat=10_000)
-steps = {"ci": 100, "cpu": 1000}.get(profile.name, 5000)
+steps = {"ci": 150, "cpu": 1000}.get(profile.name, 5000)
 SEEDS = (0, 1, 2)
 
 
@@ -365,8 +368,12 @@ spread = max(float(np.std(gains[n])) for n in names)
 ranked = sorted(means, key=means.get, reverse=True)
 print(f"highest mean gain: {ranked[0]} ({means[ranked[0]]:+.2f} dB); lowest: {ranked[-1]} "
       f"({means[ranked[-1]]:+.2f} dB); largest seed std {spread:.2f} dB")
-beat = [n for n in names if min(gains[n]) > 0]
-print("above bicubic with every seed: " + (", ".join(beat) or "none"))
+if max(abs(m) for m in means.values()) < 0.05:
+    print(f"after {steps} steps no variant is 0.05 dB from bicubic: this budget cannot rank the upsamplers "
+          "(run SRLIB_PROFILE=cpu for 1000 steps); the grid measurements below do not need the budget")
+else:
+    beat = [n for n in names if min(gains[n]) > 0]
+    print("above bicubic with every seed: " + (", ".join(beat) or "none"))
 ps, near = means["pixel shuffle"], means["nearest + conv"]
 print(f"pixel shuffle minus nearest + conv: {ps - near:+.2f} dB, "
       + ("within" if abs(ps - near) < 2 * spread else "beyond") + " twice the seed spread "

@@ -270,9 +270,9 @@ plt.show()
 #
 # WGAN needs a 1-Lipschitz critic. The penalty asks for gradient norm 1 on lines between
 # real and fake samples. We measure the critic's gradient norm along such lines for the
-# trained WGAN-GP critic and for a critic trained the same way with $\lambda = 0$, for 300
-# generator steps only (without a penalty the norm only grows with training, so a short run
-# understates the difference):
+# critics of two WGAN-GP runs that differ only in the penalty weight: $\lambda = 10$, the
+# paper's value for images (Algorithm 1), and $\lambda = 0$, no penalty; 300 generator steps
+# each, with section 2's settings otherwise.
 
 # %%
 def gradient_norm_along_lines(disc, gen, n=256, points=21):
@@ -288,17 +288,16 @@ def gradient_norm_along_lines(disc, gen, n=256, points=21):
     return np.array(norms)
 
 # %% tags=["nbval-ignore-output"]
-no_gp = train_toy("wgan-gp", min(300, profile.toy_steps), gp_weight=0.0)
+gp_runs = {weight: train_toy("wgan-gp", 300, gp_weight=weight) for weight in (10.0, 0.0)}
 
 # %%
 t_axis = np.linspace(0, 1, 21)
-with_gp_norms = gradient_norm_along_lines(runs["wgan-gp"][1], runs["wgan-gp"][0])
-no_gp_norms = gradient_norm_along_lines(no_gp[1], no_gp[0])
-print(f"mean critic gradient norm on real-fake lines: with penalty {with_gp_norms.mean():.2f}, "
-      f"without {no_gp_norms.mean():.2f} (target 1)")
+norms = {weight: gradient_norm_along_lines(disc, gen) for weight, (gen, disc, _) in gp_runs.items()}
+print("mean critic gradient norm on real-fake lines (target 1): "
+      + ", ".join(f"lambda = {w:g}: {n.mean():.2f}" for w, n in norms.items()))
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(t_axis, with_gp_norms, label=f"WGAN-GP, lambda = {TOY_SETTINGS['wgan-gp']['gp_weight']}")
-ax.plot(t_axis, no_gp_norms, label=f"no penalty, lambda = 0 ({len(no_gp[2]['d'])} steps)")
+for weight, values in norms.items():
+    ax.plot(t_axis, values, label=f"lambda = {weight:g}" + (" (no penalty)" if weight == 0 else ""))
 ax.axhline(1.0, color="gray", linestyle="--", label="target norm 1")
 ax.set(xlabel="position on the line (0 = fake, 1 = real)", ylabel="mean ||grad C||", yscale="log",
        title="critic gradient norm between fake and real samples")
@@ -372,10 +371,19 @@ plt.show()
 # %% [markdown]
 # The Dense(1024) layer after the last 8x8 feature map holds most of the parameters, and its
 # size is fixed by the patch size: a discriminator built for 128x128 patches refuses any
-# other size (it raises a `ValueError` that says so). BasicSR's ESRGAN discriminator
-# (`VGGStyleDiscriminator` in `basicsr/archs/discriminator_arch.py`) adds a fifth stride-2
-# stage and a Dense(100) layer, which brings it to 14,499,401 parameters at 128x128.
-#
+# other size (it raises a `ValueError` that says so). The discriminator of ESRGAN's training
+# code (BasicSR's `VGGStyleDiscriminator`, the course's `ESRGANDiscriminator`, which the
+# `esrgan` recipes use) adds a fifth stride-2 stage and a Dense(100) layer:
+
+# %%
+from srlib.models import ESRGANDiscriminator
+
+esrgan_d = ESRGANDiscriminator()
+print(f"ESRGANDiscriminator at 128x128: {count_parameters(esrgan_d):,d} parameters, "
+      f"{sum(isinstance(m, nn.BatchNorm2d) for m in esrgan_d.modules())} BatchNorm layers, "
+      f"output {tuple(esrgan_d(patch).shape)}")
+
+# %% [markdown]
 # **Why BatchNorm may stay here but must leave a WGAN-GP critic.** The BCE and RaGAN losses
 # only ask the discriminator to *classify* a batch; nothing constrains the gradient of one
 # sample's score with respect to that sample's input. RaGAN even compares every sample with

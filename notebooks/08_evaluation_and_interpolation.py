@@ -164,7 +164,7 @@ import copy
 
 from srlib.metrics import relative_gradient_energy
 
-alphas = [round(0.1 * k, 1) for k in range(11)]
+alphas = [round(0.2 * k, 1) for k in range(6)]
 interp_model = copy.deepcopy(psnr_model)
 points = []  # (alpha, mean PSNR-Y, mean gradient energy / HR)
 with torch.no_grad():
@@ -191,7 +191,7 @@ k = int(np.argmax(bend))
 fig, ax = plt.subplots(figsize=(7, 5))
 ax.plot([p[2] for p in points], [p[1] for p in points], marker="o", label="interpolated networks")
 ax.plot([e0, e1], [p0, p1], ls="--", color="gray", label="straight line between the ends")
-for alpha, value, energy in points[::2]:
+for alpha, value, energy in points:
     ax.annotate(f"alpha={alpha}", (energy, value), textcoords="offset points", xytext=(5, 5))
 ax.scatter([bic_energy], [bic_psnr], color="black", marker="s", label="bicubic")
 ax.set(xlabel="gradient energy relative to HR (more fine detail to the right; HR = 1)",
