@@ -219,6 +219,21 @@ photo_share = grid_share(photo_hr[None])
 print("more than 10 times the photo's share (a checkerboard before any training): "
       + (", ".join(n for n in init_share if init_share[n] > 10 * photo_share) or "none"))
 
+# %%
+h, w = photo_hr.shape[-2:]
+box = (slice(h // 2 - 24, h // 2 + 24), slice(w // 2 - 24, w // 2 + 24))  # a 48 x 48 crop of the centre
+fig, axes = plt.subplots(1, len(variants), figsize=(3.2 * len(variants), 3.8))
+with torch.no_grad():
+    for ax, (name, (kind, icnr)) in zip(axes, variants.items()):
+        out = generator(kind, icnr)(photo_lr[None].to(device))[0].cpu()[:, box[0], box[1]]
+        out = (out - out.min()) / (out.max() - out.min())  # stretched: untrained outputs have arbitrary contrast
+        ax.imshow(out.permute(1, 2, 0).numpy(), interpolation="nearest")
+        ax.set_title(f"{name}\n{init_share[name]:.2f}% on the grid", fontsize=10)
+        ax.axis("off")
+fig.suptitle(f"untrained generators on {val_set.names[0]} (48 x 48 output crop, contrast stretched)")
+plt.tight_layout(rect=(0, 0, 1, 0.92))
+plt.show()
+
 # %% [markdown]
 # An upsampler whose four output positions per LR pixel are computed by different weights
 # (the four sub-kernels of a sub-pixel conv, the uneven overlaps of a transposed conv) starts
@@ -310,8 +325,6 @@ for name, values in gains.items():
     print(f"{name:<22}{' / '.join(f'{v:+.2f}' for v in values):>38}{np.mean(values):+8.2f}{np.std(values):7.2f}")
 
 # %%
-import matplotlib.pyplot as plt
-
 names = list(gains)
 with torch.no_grad():
     trained_share = {name: grid_share(trained[name](photo_lr[None].to(device))) for name in names}
@@ -321,6 +334,8 @@ ax1.barh(names, [np.mean(gains[n]) for n in names], xerr=[np.std(gains[n]) for n
 for row, name in enumerate(names):
     ax1.scatter(gains[name], [row] * len(SEEDS), color="black", s=12, zorder=3)
 ax1.axvline(0, color="gray", linestyle="--", label="MATLAB bicubic")
+reach = max(0.1, max(abs(v) for values in gains.values() for v in values) * 1.2)
+ax1.set_xlim(-reach, reach)  # at least +-0.1 dB, so that noise is not magnified into a ranking
 ax1.set(xlabel="validation PSNR-Y gain over bicubic (dB); dots = seeds, bars = mean +- std",
         title=f"{steps} training steps, {len(SEEDS)} seeds")
 ax1.legend(loc="lower right")
@@ -332,10 +347,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The pattern is easiest to see where the photo is smooth. Below: the smoothest 48 x 48
-# region of the held-out photo (found by the code), as each trained network's output minus
-# bicubic, amplified 8 times around mid-grey. A grid of 2 x 2 or 4 x 4 cells is the
-# checkerboard.
+# A pattern is easiest to see where the photo is smooth. Below: the smoothest 48 x 48 region
+# of the held-out photo (found by the code), as each trained network's output minus bicubic,
+# amplified 8 times around mid-grey; a grid of 2 x 2 or 4 x 4 cells would be a checkerboard.
+# These trained networks include the bicubic skip and a tail scaled by 0.1, so their shares
+# are not comparable with section 3's untrained ones; compare them with the HR photo's.
 
 # %%
 hr_y = photo_hr.mean(0)
@@ -419,8 +435,9 @@ print(f"ICNR at initialisation: {init_share['pixel shuffle + ICNR']:.2f}% instea
 # %% [markdown]
 # ## What to remember
 # - Pixel shuffle is a reshape + permute; the conv before it does the work at LR resolution.
-# - Transposed convolutions overlap unevenly and produce checkerboards; nearest + conv and
-#   ICNR-initialised pixel shuffle start free of them.
+# - Untrained, plain pixel shuffle and the transposed conv put most of an output's variation
+#   on the 2/4-pixel grid (section 3); ICNR and nearest + conv do not, so training does not
+#   have to remove a checkerboard first.
 # - Compare upsamplers with the same trunk, data, order and budget, and more than one
 #   seed, before drawing conclusions.
 #

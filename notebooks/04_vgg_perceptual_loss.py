@@ -90,7 +90,7 @@ from srlib.data import imresize, load_photo
 from srlib.metrics import psnr
 
 photo = load_photo("astronaut").astype(np.float64) / 255
-hr = photo[8:72, 328:392]  # 64 x 64 crop of the spacesuit's texture
+hr = photo[8:72, 328:392]  # a 64 x 64 crop from the photo's top right
 lr = imresize(hr, 1 / 4)
 base = imresize(lr, 4)
 
@@ -178,12 +178,15 @@ plt.show()
 
 # %% [markdown]
 # Deeper layers see larger regions at lower resolution: `relu2_2` (VGG22) still follows
-# edges; `relu5_4` (VGG54) responds to whole textures and parts.
+# edges; with ImageNet weights the deepest layers such as `relu5_4` (VGG54) respond to whole
+# textures and object parts (Zeiler and Fergus 2014, arXiv:1311.2901, Fig. 2). The random
+# weights of the `ci` profile show only the first half of that: resolution falls with depth.
 #
 # ## 3. Before or after the activation?
 #
 # ESRGAN (Sec. 3.3) takes features before the ReLU, for two reasons: (1) activated deep
-# features are **sparse** (most are zero after the ReLU), so they carry little supervision;
+# features are **sparse** (many are zero after the ReLU; measured below), so they carry little
+# supervision;
 # (2) activated features give **inconsistent brightness** compared with the HR image.
 # Both are measurable:
 
@@ -292,6 +295,13 @@ for name in objectives:
           "against the start")
 print("highest PSNR-Y: " + max(objectives, key=lambda n: scores[n][0])
       + "; most fine detail: " + max(objectives, key=lambda n: scores[n][1]))
+bicubic_psnr = np.mean([psnr(imresize(lr[None].double(), 4).clamp(0, 1).float(), hr[None]).item()
+                        for lr, hr in (val_set[i] for i in range(len(val_set)))])
+below = [n for n in objectives if scores[n][0] < bicubic_psnr]
+if below:
+    print(f"below MATLAB bicubic ({bicubic_psnr:.2f} dB) in PSNR-Y: {', '.join(below)}. A loss on features "
+          "alone asks for the right features, not the right pixels, so PSNR may fall under the baseline "
+          "while fine detail rises; SRGAN adds it to a GAN, ESRGAN also keeps a pixel term (notebook 05)")
 
 # %% [markdown]
 # Pixel MSE keeps the generator close to the PSNR optimum it started from: its output stays

@@ -229,16 +229,18 @@ runs = {name: train_toy(name, profile.toy_steps) for name in ("bce", "wgan-gp", 
 # %%
 eval_noise = torch.randn(2000, 2, generator=torch.Generator().manual_seed(123))
 print(f"{profile.toy_steps} generator steps each (WGAN-GP: 5 critic steps per generator step)")
-covered = {}
+covered, sharp = {}, {}
 for name, (gen, disc, history) in runs.items():
     with torch.no_grad():
         modes, quality = coverage(gen(eval_noise))
-    covered[name] = modes
+    covered[name], sharp[name] = modes, quality
     print(f"{name:<8} modes covered {modes}/8, samples within 3 std of a mode {100 * quality:3.0f}%, "
           f"final D loss {np.mean(history['d'][-20:]):7.3f}")
 converged = [name for name in covered if covered[name] == 8]
 print("all 8 modes covered by: " + (", ".join(converged) or "none")
       + ("" if len(converged) == len(covered) else f"; not yet by: {', '.join(n for n in covered if n not in converged)}"))
+print(f"but at most {100 * max(sharp.values()):.0f}% of any run's samples lie within 3 std of a mode: after "
+      f"{profile.toy_steps} steps the generators have found every mode, not yet settled onto them")
 
 # %%
 import matplotlib.pyplot as plt
@@ -295,6 +297,8 @@ t_axis = np.linspace(0, 1, 21)
 norms = {weight: gradient_norm_along_lines(disc, gen) for weight, (gen, disc, _) in gp_runs.items()}
 print("mean critic gradient norm on real-fake lines (target 1): "
       + ", ".join(f"lambda = {w:g}: {n.mean():.2f}" for w, n in norms.items()))
+print("the penalty holds the norm at 1 all along the line; without it nothing does, and the norm goes "
+      "wherever the critic's training takes it")
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for weight, values in norms.items():
     ax.plot(t_axis, values, label=f"lambda = {weight:g}" + (" (no penalty)" if weight == 0 else ""))
@@ -565,7 +569,9 @@ for name in terms:
 # - `psnr`: PSNR-oriented, L1 loss only (stage 1 of ESRGAN, notebook 06);
 # - `bce`, `wgan-gp`, `ragan`: each fine-tuned from `psnr` for the same number of iterations,
 #   on the same patches in the same order, with $0.1\,L_1$ + VGG19 conv5_4 perceptual +
-#   $5\cdot10^{-3}$ adversarial loss. Only the adversarial formulation changes: BCE and RaGAN
+#   $5\cdot10^{-3}$ adversarial loss (the pixel weight 0.1, ten times ESRGAN's $10^{-2}$, is this
+#   course's choice for a short fine-tune of a small model; it is recorded in the metadata).
+#   Only the adversarial formulation changes: BCE and RaGAN
 #   with a BatchNorm discriminator, WGAN-GP with a normalisation-free critic, 5 critic steps
 #   and Adam betas (0, 0.9).
 #
@@ -668,14 +674,15 @@ print(f"most texture: {most} ({table[most][2]:.2f} of HR's); highest PSNR of the
 # costs twice in squared error. A model can even fall below bicubic in PSNR while looking
 # sharper: with a 134k-parameter parent that gains only about 1 dB over bicubic, the GAN
 # stage's cost in PSNR is of the same size. Published models show the same on hard sets:
-# SRGAN-VGG54 scores 25.16 dB on BSD100, below bicubic's 25.96 dB (Ledig et al. 2017,
+# SRGAN-VGG54 scores 25.16 dB on BSD100, below bicubic's 25.94 dB (Ledig et al. 2017,
 # Table 2), while being rated far better by people.
 #
 # Two limits of this comparison: offline the perceptual loss uses *random* VGG19 weights
 # (recorded in each model's metadata; `srlib pretrained`), so part of the texture is what
 # random features reward rather than what ImageNet features would; and gradient energy counts
-# detail, not whether the detail is right. Look at the crops: a texture measure cannot tell
-# grass from noise, and neither can PSNR.
+# detail, not whether the detail is right. Look at the crops: part of `ragan`'s extra energy is
+# a regular stripe pattern, an upsampling artefact of the kind notebook 03 measures, not fur. A
+# texture measure cannot tell fur from such a grid, and neither can PSNR.
 
 # %% [markdown]
 # ## Predict, then run

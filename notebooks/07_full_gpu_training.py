@@ -268,8 +268,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# At the `ci` profile's size and a few iterations the models are barely trained; on a GPU
-# within the budget the GAN crops show sharper, more textured detail than bicubic.
+# At the `ci` profile's size and 6 iterations from random weights the models still output
+# almost nothing, so their panels are nearly black: this shows the files a run writes, not a
+# result (notebooks 05 and 08 show trained models). On a GPU within the budget the model
+# panel is the one to watch: sharper and more textured than bicubic as stage 2 proceeds.
 #
 # ## 7. Surviving a disconnect
 #
@@ -314,7 +316,7 @@ print(f"TensorBoard logs: {', '.join(f'{name}/tb' for name in STAGES if (RUNS / 
 # last quarter of the logged steps: below 0.05 the run is *collapsing* (the discriminator puts
 # about 97% probability or more on the right answer for both terms); above 0.5 it is
 # *healthy*; in between the discriminator is *winning* and the run drifts towards collapse.
-# We provoke that by giving the discriminator a learning rate 50 times larger (within its own
+# We provoke a winning discriminator by giving it a learning rate 50 times larger (within its own
 # few minutes on the `gpu` profile; twice stage 2's iterations elsewhere) and compare the
 # logged curves with stage 2's.
 
@@ -384,7 +386,8 @@ plt.show()
 # %% [markdown]
 # ## Predict, then run
 # 1. Predict the seconds per iteration of RRDBNet (23 blocks, batch 16, 128x128 HR patches) with
-#    mixed precision on a T4, and how much slower it is without; section 4 measures it.
+#    mixed precision on a T4; section 4's progress bars measure it on the `gpu` profile
+#    (`benchmarks/gpu_check.py` prints the iterations per second of the PSNR and GAN steps).
 # 2. Colab disconnects at 70% of stage 2's budget. Predict what running the notebook again
 #    trains, and for how long, before you read section 7.
 # 3. Sketch D(real) and D(fake) for a discriminator that wins outright, then compare with

@@ -164,7 +164,7 @@ import copy
 
 from srlib.metrics import relative_gradient_energy
 
-alphas = [round(0.2 * k, 1) for k in range(6)]
+alphas = [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0]
 interp_model = copy.deepcopy(psnr_model)
 points = []  # (alpha, mean PSNR-Y, mean gradient energy / HR)
 with torch.no_grad():
@@ -294,17 +294,18 @@ for label, kwargs in cases.items():
 # papers report. Source document 004 reports Set5 27.3 dB for its GAN, below bicubic's
 # published 28.42 dB. Below bicubic is not by itself proof of a fault: our small `ragan` sits
 # there on these photos (the table in section 2), and SRGAN-VGG54 scores 25.16 dB on BSD100
-# against bicubic's 25.96 dB (Ledig et al. 2017, Table 2). But on Set5 the published GANs stay
+# against bicubic's 25.94 dB (Ledig et al. 2017, Table 2). But on Set5 the published GANs stay
 # well above bicubic (SRGAN-VGG54 29.40 dB, same table), so 27.3 dB from an RRDB GAN points to
-# an evaluation or training fault, and an unstated protocol (RGB, no border, PIL-made LR) can
-# by itself move numbers by this much. State the protocol with every number.
+# an evaluation or training fault. An unstated protocol moves numbers too: RGB instead of Y
+# alone costs more than a dB in the table above (the other shortcuts less here; torch bicubic
+# without antialiasing for the LR costs about a dB, notebook 01). State the protocol with every number.
 #
 # ## 5. Upscaling photos of any size
 #
 # `srlib upscale --weights W INPUT OUTPUT [--tile 256] [--tile-pad 24]` (or
 # `srlib.infer.upscale_file`) cuts the LR image into tiles with overlap, so memory stays
 # bounded (`benchmarks/tiled_inference.py`: 64 times the pixels for about 1.4 times the peak
-# memory). With enough overlap, tiled output equals untiled output:
+# memory). With enough overlap, tiled output matches untiled output to within 8-bit rounding:
 
 # %%
 from srlib.infer import upscale_array
