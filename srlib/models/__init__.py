@@ -10,6 +10,7 @@ from srlib.models.rrdb import RRDB, ResidualDenseBlock, RRDBNet, scaled_kaiming_
 from srlib.models.srresnet import MSRResNet, SRResNet
 from srlib.models.upsample import (NearestConvUpsampler, PixelShuffleUpsampler,
                                    TransposedConvUpsampler, icnr_, make_upsampler, upsample_stages)
+from srlib.models.upsampler_testbed import UpsamplerTestbed
 from srlib.models.weights import (check_state_dict, download_esrgan_weights, load_esrgan_weights,
                                   to_basicsr_names)
 
@@ -25,5 +26,5 @@ __all__ = [
     "TransposedConvUpsampler", "icnr_", "make_upsampler", "upsample_stages", "check_state_dict",
     "download_esrgan_weights", "load_esrgan_weights", "to_basicsr_names", "count_parameters",
     "VGGStyleDiscriminator", "ResidualESPCN", "build_generator", "load_generator", "save_generator",
-    "SRGANDiscriminator", "ESRGANDiscriminator", "GeneratorConfig", "read_generator",
+    "SRGANDiscriminator", "ESRGANDiscriminator", "GeneratorConfig", "read_generator", "UpsamplerTestbed",
 ]
