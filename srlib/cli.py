@@ -147,6 +147,14 @@ def cmd_pretrained(args: argparse.Namespace) -> int:
               f"{row['bicubic_psnr_y']:>14.2f} {row['bicubic_ssim_y']:>6.4f}  {row['gradient_energy']:>12.2f}")
     print("held out: the bundled photos chelsea, coffee, immunohistochemistry (never trained on); x4, Y channel, "
           f"border 4; gradient energy relative to HR (bicubic's is lower). Retrain: {REGENERATE}")
+    from srlib.pretrained.upsamplers import UPSAMPLERS_PATH, describe_upsamplers
+
+    rows = describe_upsamplers()
+    print(f"\nnotebook 03's upsampler comparison ({UPSAMPLERS_PATH.parent.name}/{UPSAMPLERS_PATH.name}): "
+          f"UpsamplerTestbed, {rows[0]['iterations']:,} iterations, seeds {'/'.join(map(str, rows[0]['seeds']))}")
+    for row in rows:
+        print(f"{row['variant']:<22} {row['parameters']:>7,d} parameters  mean PSNR-Y {row['psnr_y']:.2f} "
+              f"(bicubic {row['bicubic_psnr_y']:.2f})  {row['minutes']:5.1f} minutes for the seeds")
     return 0
 
 

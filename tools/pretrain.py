@@ -14,6 +14,11 @@ model is evaluated on the held-out bundled photos (PSNR-Y / SSIM-Y, border 4,
 beside MATLAB bicubic, and the gradient energy relative to HR) and written to
 ``srlib/pretrained/<name>/generator.pt`` with that metadata.
 ``--only NAME`` retrains one model (a GAN model needs ``psnr`` already there).
+
+3. ``upsamplers`` (notebook 03): ``UpsamplerTestbed`` with each of 4 upsamplers
+   (pixel shuffle, + ICNR, nearest + conv, transposed conv) x 3 seeds, L1,
+   ``--upsampler-iters`` iterations each, in ``srlib/pretrained/upsamplers/upsamplers.pt``
+   (``--only upsamplers`` retrains just these).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from srlib.metrics import relative_gradient_energy  # noqa: E402
 from srlib.models.generator_file import load_generator, save_generator  # noqa: E402
 from srlib.pretrained import NAMES, PRETRAINED_DIR, pretrained_path  # noqa: E402
 from srlib.pretrained.recipes import GAN_ITERS, PSNR_ITERS, train_course_model  # noqa: E402
+from srlib.pretrained.upsamplers import (SEEDS, VARIANTS, UpsamplerRecipe, held_out_scores,  # noqa: E402
+                                         save_upsamplers, train_upsampler)
 from srlib.train.recipes import recipe_dict  # noqa: E402
 from srlib.train.trainer import Trainer  # noqa: E402
 
@@ -88,16 +95,42 @@ def train(name: str, iters: int, command: str) -> None:
     save(name, trainer, time.perf_counter() - start, None if init is None else "psnr", command)
 
 
+def train_upsamplers(iters: int, command: str) -> None:
+    """Notebook 03's 4 upsamplers x 3 seeds, each evaluated on the held-out photos, in one file."""
+    recipe = UpsamplerRecipe(iters=iters)
+    nets, runs = {}, {}
+    for variant in VARIANTS:
+        nets[variant], runs[variant] = [], []
+        for seed in SEEDS:
+            start = time.perf_counter()
+            net = train_upsampler(variant, seed, recipe)
+            seconds = time.perf_counter() - start
+            scores = held_out_scores(net)
+            nets[variant].append(net)
+            runs[variant].append({"seed": seed, "training_seconds": round(seconds, 1), "held_out": scores})
+            print(f"{variant:>22}, seed {seed}: {iters} iterations in {seconds / 60:.1f} min; held-out PSNR-Y "
+                  f"{scores['psnr_y']:.2f} dB (bicubic {scores['bicubic_psnr_y']:.2f})", flush=True)
+    meta = {"runs": runs, "command": command, "torch": str(torch.__version__),
+            "device": f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
+            "data": f"bundled scikit-image photos {', '.join(TRAIN_PHOTOS)} (train split), HR patches of "
+                    f"{recipe.hr_patch} px, MATLAB-bicubic x4 LR; held out: {', '.join(VAL_PHOTOS)}"}
+    save_upsamplers(nets, recipe, meta)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=NAMES, help="retrain one model")
+    parser.add_argument("--only", choices=(*NAMES, "upsamplers"), help="retrain one model (or notebook 03's set)")
     parser.add_argument("--psnr-iters", type=int, default=PSNR_ITERS)
     parser.add_argument("--gan-iters", type=int, default=GAN_ITERS)
+    parser.add_argument("--upsampler-iters", type=int, default=UpsamplerRecipe.iters)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # one thread: steady speed on a loaded machine
     command = "python tools/pretrain.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    for name in [args.only] if args.only else NAMES:
-        train(name, args.psnr_iters if name == "psnr" else args.gan_iters, command.strip())
+    for name in [args.only] if args.only else (*NAMES, "upsamplers"):
+        if name == "upsamplers":
+            train_upsamplers(args.upsampler_iters, command.strip())
+        else:
+            train(name, args.psnr_iters if name == "psnr" else args.gan_iters, command.strip())
     return 0
 
 

@@ -134,3 +134,16 @@ def load_upsamplers(path=UPSAMPLERS_PATH, device="cpu") -> tuple[dict[str, list]
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise _damaged(path, f"{type(exc).__name__}: {exc}") from exc
     return nets, recipe, payload["metadata"]
+
+
+def describe_upsamplers(path=UPSAMPLERS_PATH) -> list[dict]:
+    """One row per variant for ``srlib pretrained``: parameters, budget, mean held-out PSNR-Y over the seeds."""
+    nets, recipe, meta = load_upsamplers(path)
+    rows = []
+    for variant, runs in meta["runs"].items():
+        rows.append({"variant": variant, "parameters": sum(p.numel() for p in nets[variant][0].parameters()),
+                     "iterations": recipe.iters, "seeds": [run["seed"] for run in runs],
+                     "minutes": sum(run["training_seconds"] for run in runs) / 60,
+                     "psnr_y": sum(run["held_out"]["psnr_y"] for run in runs) / len(runs),
+                     "bicubic_psnr_y": runs[0]["held_out"]["bicubic_psnr_y"]})
+    return rows
