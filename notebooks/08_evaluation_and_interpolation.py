@@ -233,7 +233,11 @@ def show_alpha(alpha=0.5):
     plt.show()
 
 
-widgets.interact(show_alpha, alpha=widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05))
+slider = widgets.interactive(show_alpha, alpha=widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05))
+if profile.name == "ci":  # the stored outputs: GitHub cannot draw a live widget, only its text
+    print("(run this cell in Jupyter or Colab for the alpha slider; the figure below shows six alphas)")
+else:
+    display(slider)  # noqa: F821 (IPython's display)
 
 # %%
 fig, axes = plt.subplots(1, len(alphas), figsize=(3.2 * len(alphas), 3.6))
