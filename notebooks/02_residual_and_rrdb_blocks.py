@@ -37,7 +37,7 @@ if "google.colab" in sys.modules:
 #
 # Prerequisites: notebooks 00-01. Runtime: under a minute on a CPU.
 #
-# Papers: SRGAN, Ledig et al. 2017, [arXiv:1609.04802](https://arxiv.org/abs/1609.04802) (SRResNet, Sec. 2.2);
+# Papers: SRGAN, Ledig et al. 2017, [arXiv:1609.04802](https://arxiv.org/abs/1609.04802) (SRResNet, Sec. 2.1);
 # ESRGAN, Wang et al. 2018, [arXiv:1809.00219](https://arxiv.org/abs/1809.00219) (RRDB, Sec. 3.1);
 # EDSR, Lim et al. 2017, [arXiv:1707.02921](https://arxiv.org/abs/1707.02921) (removing BatchNorm, Sec. 3.1).
 
@@ -97,7 +97,7 @@ for depth in (2, 8, 32):
 
 # %% [markdown]
 # Without the skip the gradient shrinks geometrically with depth; with it, it does not.
-# SRResNet (SRGAN Sec. 2.2, Fig. 4) stacks 16 blocks between a 9x9 head and the upsampler,
+# SRResNet (SRGAN Sec. 2.1, Fig. 4) stacks 16 blocks between a 9x9 head and the upsampler,
 # with a global skip around them; everything runs at LR resolution until the two x2
 # sub-pixel stages at the end (notebook 03):
 
@@ -436,7 +436,7 @@ print("ESRGAN/BasicSR: conv_last is linear; outputs are clamped to [0, 1] only w
 #
 # ## References
 # - C. Ledig et al., *Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial
-#   Network* (SRGAN), CVPR 2017, [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 2.2, Fig. 4.
+#   Network* (SRGAN), CVPR 2017, [arXiv:1609.04802](https://arxiv.org/abs/1609.04802): Sec. 2.1, Fig. 4.
 # - X. Wang et al., *ESRGAN: Enhanced Super-Resolution Generative Adversarial Networks*, ECCV
 #   Workshops 2018, [arXiv:1809.00219](https://arxiv.org/abs/1809.00219): Sec. 3.1, Fig. 4.
 # - B. Lim et al., *Enhanced Deep Residual Networks for Single Image Super-Resolution* (EDSR),

@@ -65,7 +65,7 @@ def _chain(ax, labels, y=0.0, step=1.3, width=1.1, kinds=None):
 
 
 def draw_srresnet(num_block: int = 16, num_feat: int = 64, ax=None):
-    """SRResNet, SRGAN's generator (Ledig et al. 2017, Sec. 2.2 and Fig. 4), as a block diagram."""
+    """SRResNet, SRGAN's generator (Ledig et al. 2017, Sec. 2.1 and Fig. 4), as a block diagram."""
     fig, ax = _axes(ax, (12, 2.8))
     labels = ["LR\n(3, h, w)", f"conv 9x9\n3->{num_feat}\nPReLU",
               f"{num_block} x residual\nblock: conv-BN-\nPReLU-conv-BN\n+ skip", "conv 3x3\nBN", "+",

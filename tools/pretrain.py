@@ -47,6 +47,11 @@ from srlib.pretrained.upsamplers import (SEEDS, VARIANTS, UpsamplerRecipe, held_
 from srlib.train.recipes import recipe_dict  # noqa: E402
 from srlib.train.trainer import Trainer  # noqa: E402
 
+
+def threads(n: int) -> str:
+    return f"{n} thread" + ("" if n == 1 else "s")
+
+
 def held_out(model) -> dict:
     """Mean PSNR-Y / SSIM-Y of model and bicubic, and gradient energy relative to HR, on the held-out photos."""
     from srlib.data import imresize
@@ -73,7 +78,7 @@ def save(name: str, trainer: Trainer, seconds: float, init: str | None, command:
     r = trainer.recipe
     meta = {"name": name, "recipe": recipe_dict(r), "init": init, "iterations": trainer.iteration, "seed": r.seed,
             "training_seconds": round(seconds, 1), "device": f"CPU ({platform.processor() or platform.machine()}, "
-                                                               f"{torch.get_num_threads()} threads)",
+                                                               f"{threads(torch.get_num_threads())})",
             "data": f"bundled scikit-image photos {', '.join(TRAIN_PHOTOS)} (train split), HR patches of "
                     f"{r.hr_patch} px, MATLAB-bicubic x4 LR",
             "vgg_weights": r.vgg_weights if r.perceptual_weight > 0 else None,
@@ -111,7 +116,7 @@ def train_upsamplers(iters: int, command: str) -> None:
             print(f"{variant:>22}, seed {seed}: {iters} iterations in {seconds / 60:.1f} min; held-out PSNR-Y "
                   f"{scores['psnr_y']:.2f} dB (bicubic {scores['bicubic_psnr_y']:.2f})", flush=True)
     meta = {"runs": runs, "command": command, "torch": str(torch.__version__),
-            "device": f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
+            "device": f"CPU ({platform.processor() or platform.machine()}, {threads(torch.get_num_threads())})",
             "data": f"bundled scikit-image photos {', '.join(TRAIN_PHOTOS)} (train split), HR patches of "
                     f"{recipe.hr_patch} px, MATLAB-bicubic x4 LR; held out: {', '.join(VAL_PHOTOS)}"}
     save_upsamplers(nets, recipe, meta)

@@ -1,6 +1,6 @@
 """SRGAN's discriminator (and, with ``norm``, a normalisation-free WGAN-GP critic).
 
-SRGAN (Ledig et al. 2017, Sec. 2.2 and Fig. 4): eight 3x3 convs with
+SRGAN (Ledig et al. 2017, Sec. 2.1 and Fig. 4): eight 3x3 convs with
 64-64-128-128-256-256-512-512 channels, stride 2 on every second conv,
 BatchNorm after every conv but the first, LeakyReLU(0.2), then Dense(1024),
 LeakyReLU(0.2), Dense(1). It outputs a *logit*: the sigmoid belongs in the

@@ -7,9 +7,11 @@ Each stage enlarges by 2 (or 3); stages compose for x4 and x8:
   (B, C, rH, rW). Optional ICNR initialisation (Aitken et al. 2017) makes it
   start as nearest-neighbour upsampling, free of checkerboard artefacts.
 - ``NearestConvUpsampler`` (ESRGAN): nearest x2, then a 3x3 conv.
-- ``TransposedConvUpsampler``: a stride-2 transposed conv (kernel 4); its
-  uneven kernel overlap is the classic source of checkerboard artefacts
-  (Odena et al. 2016).
+- ``TransposedConvUpsampler``: a stride-2 transposed conv (kernel 4). Its
+  overlap is even (kernel divisible by stride), but each of the four output
+  sub-positions has its own 2x2 sub-kernel, so, like an unconstrained
+  sub-pixel conv, it starts with a checkerboard (Odena et al. 2016;
+  notebook 03, section 3).
 
 Taught in: notebook 03.
 """
@@ -71,7 +73,7 @@ class PixelShuffleStage(nn.Sequential):
 
 
 class PixelShuffleUpsampler(nn.Sequential):
-    """Sub-pixel convolution upsampling (SRGAN Sec. 2.2; ESPCN)."""
+    """Sub-pixel convolution upsampling (SRGAN Sec. 2.1; ESPCN)."""
 
     def __init__(self, num_feat: int = 64, scale: int = 4, act: str = "prelu", icnr: bool = False):
         super().__init__(*[PixelShuffleStage(num_feat, f, act, icnr) for f in upsample_stages(scale)])

@@ -15,7 +15,10 @@ course scores against, so the network learns only the residual over it
 ``conv_last`` starts at a tenth of its Kaiming scale: training starts close
 to bicubic but every layer gets a gradient from the first step. 3x3 head and
 tail (BasicSR's MSRResNet) instead of SRResNet's 9x9 ones keep the cost at HR
-resolution small; about 50k parameters at 16 features, 4 blocks.
+resolution small: 24k to 38k parameters at 16 features, 4 blocks, depending on
+the upsampler. Built after ``torch.manual_seed(s)``, variants share the trunk's
+initial weights (``conv_first``, ``body``); ``conv_last`` is drawn after the
+upsampler, so its initial weights differ between variants too.
 Taught in: notebook 03.
 """
 

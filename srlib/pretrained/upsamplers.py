@@ -3,8 +3,9 @@
 Each model is an ``UpsamplerTestbed`` (one fixed trunk, learning the residual over
 MATLAB bicubic) that differs only in its upsampler: pixel shuffle, pixel shuffle
 with ICNR, nearest + conv, transposed conv. For a seed, every variant starts
-its trunk from the same random numbers and sees the same patches in the same
-order (the loader's seed); only the upsampler's own weights differ. The 12
+its trunk (``conv_first``, ``body``) from the same random numbers and sees the
+same patches in the same order (the loader's seed); the upsampler and the
+last conv, drawn after it, start from different numbers. The 12
 models are trained on the CPU by ``python tools/pretrain.py --only upsamplers``
 and shipped in one file, ``upsamplers/upsamplers.pt`` (state dicts, the recipe,
 and per model its training time and held-out PSNR-Y / SSIM-Y beside bicubic),
