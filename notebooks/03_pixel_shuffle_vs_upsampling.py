@@ -129,15 +129,15 @@ print(f"channel of output pixel ({r}h+i, {r}w+j) is {r}i+j everywhere:",
 # - **Nearest + conv** (ESRGAN's released code): repeat each pixel 2x2, then a 3x3 conv $C \to C$.
 #   The ESRGAN paper (Sec. 3) does not name its upsampler; its reference code
 #   (`RRDBNet_arch.py` in github.com/xinntao/ESRGAN, and BasicSR's `rrdbnet_arch.py`) calls
-#   `F.interpolate(..., mode="nearest")` before each `upconv`. The argument for resizing and then
-#   convolving is Odena, Dumoulin and Olah 2016, *Deconvolution and Checkerboard Artifacts*
-#   (Distill, section "Better Upsampling"): after a nearest copy, the conv's effective kernel
+#   `F.interpolate(..., mode="nearest")` before each `upconv`. Resizing and then convolving is what
+#   Odena, Dumoulin and Olah 2016, *Deconvolution and Checkerboard Artifacts* (Distill,
+#   section "Better Upsampling") recommend. One way to see why: after a nearest copy, the conv's effective kernel
 #   on the LR input has the same total weight at every sub-position, so a flat region stays
 #   flat and no periodic pattern is stamped onto it (the kernels' shapes still differ by
 #   sub-position). BasicSR names these convs `conv_up1`/`conv_up2`, the ESRGAN repository
 #   `upconv1`/`upconv2`. Section 3 measures the claim.
 # - **Transposed conv**: a stride-2 transposed 4x4 conv, the "learned upsampling" of early
-#   GANs. With kernel 4 and stride 2 the overlap is even (every output pixel receives 2 x 2
+#   GANs (4x4 in PyTorch's DCGAN example). With kernel 4 and stride 2 the overlap is even (every output pixel receives 2 x 2
 #   taps), but the layer is a sub-pixel conv in disguise: each of the four sub-positions has
 #   its own 2 x 2 sub-kernel, drawn independently. Odena et al.'s *uneven* overlap needs a
 #   kernel that the stride does not divide (3 and 2, say).
@@ -147,7 +147,8 @@ show(PixelShuffleUpsampler)
 show(NearestConvUpsampler)
 
 # %% [markdown]
-# Parameters per x4 upsampler at 64 features (two x2 stages):
+# Parameters per x4 upsampler at 64 features (two x2 stages; each class's default activation,
+# PReLU for pixel shuffle and the transposed conv, LeakyReLU for nearest + conv):
 
 # %%
 kinds = {"pixel shuffle": lambda: PixelShuffleUpsampler(64, 4),
@@ -221,11 +222,12 @@ for name, make in kinds.items():
 # a natural image's spectrum is smooth there. So we measure the **grid contrast**: the power
 # at those 15 frequencies divided by the median power of their neighbours, averaged, on a
 # central square (zero padding changes the borders whatever the upsampler) with a Hann window
-# (so the square's edges do not leak power onto the axes). About 1 to 2 means no peak; a
-# checkerboard gives hundreds or more, and the measure does not depend on the residual's
-# contrast, so untrained networks (tiny, arbitrary residuals) compare with trained ones.
-# The residual the networks should learn, HR minus bicubic, is the reference: a photo can
-# have weak peaks there too (printed below).
+# (so the square's edges do not leak power onto the axes). A spectrum without peaks gives
+# about 1 to 2; a checkerboard gives hundreds or more; and the measure does not depend on the
+# residual's contrast, so untrained networks (tiny, arbitrary residuals) compare with trained
+# ones. The photo itself scores about 5 (printed below), and so does the residual the
+# networks should learn, HR minus bicubic, our reference. We call a contrast above 10, twice
+# the photo's, a pattern: a threshold of our choosing, not a law.
 
 # %%
 from srlib.data import imresize, sample_dataset
@@ -260,7 +262,7 @@ def residual(net, img_lr):
         return (net(img_lr) - imresize(img_lr, 4)).cpu()
 
 
-CHECKERBOARD = 10  # a grid contrast above this is a pattern, not an image
+CHECKERBOARD = 10  # about twice the photo's own grid contrast: our threshold for a pattern
 val_set = sample_dataset("val", scale=4)
 photo_lr, photo_hr = val_set[0]  # a held-out photo, (3, h, w) and (3, 4h, 4w)
 photo_bic = imresize(photo_lr[None].double(), 4).float()  # (1, 3, 4h, 4w), MATLAB bicubic
@@ -283,12 +285,14 @@ crops |= {name: (residual(nets[0], photo_lr), init_contrast[name][0]) for name, 
 fig, axes = plt.subplots(1, len(crops), figsize=(3.0 * len(crops), 3.8))
 for ax, (name, (res, contrast)) in zip(axes, crops.items()):
     res = res[0].mean(0)[box]  # (48, 48), the mean of R, G and B
+    res = res - res.mean()  # an untrained net's constant offset would hide its structure
     limit = float(res.abs().max())  # each panel its own scale: untrained residuals are tiny
     ax.imshow(res.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
     ax.set_title(f"{name}\ngrid contrast {contrast:.3g}", fontsize=10)
     ax.axis("off")
-fig.suptitle(f"residual over bicubic on {val_set.names[0]}, 48 x 48 centre crop: the target, then four untrained "
-             "networks (seed 0; red +, blue -, each panel scaled to its own range)")
+fig.suptitle(f"residual over bicubic on {val_set.names[0]}, 48 x 48 centre crop (the contrast is measured on the "
+             "central square around it): the target, then four untrained networks\n(seed 0; mean removed; "
+             "red +, blue -, each panel scaled to its own range)")
 plt.tight_layout(rect=(0, 0, 1, 0.9))
 plt.show()
 
@@ -297,10 +301,10 @@ plt.show()
 # (the four sub-kernels of a sub-pixel conv or of the 4x4 transposed conv) starts with such a
 # pattern. ICNR (Aitken et al. 2017, arXiv:1707.02937) initialises the sub-pixel conv so that
 # the $r^2$ sub-kernels of each output channel are equal: the layer starts as
-# nearest-neighbour upsampling. Its panel, like nearest + conv's, shows blocks of 2 x 2 and
-# 4 x 4 pixels whose values change from block to block: blockiness, not a pattern that
-# repeats, so the grid contrast does not count it. Compare ICNR's line in the printout with
-# plain pixel shuffle's:
+# nearest-neighbour upsampling. Its panel and nearest + conv's show streaks and blocks whose
+# values change from place to place, but nothing that repeats every 2 or 4 pixels, so the
+# grid contrast stays at the photo's level. Compare ICNR's line in section 3's printout with
+# plain pixel shuffle's. The initialisation:
 
 # %%
 show(icnr_)
@@ -313,13 +317,14 @@ show(icnr_)
 # *residual* over MATLAB bicubic (VDSR's global skip, Kim et al. 2016), the same baseline we
 # score against, so a result reads as a gain in dB over bicubic and 0 *is* bicubic. Its last
 # conv starts at a tenth of its usual scale, so that every variant starts near bicubic rather
-# than at a random image (measured below), and training refines bicubic instead of learning it.
+# than at a random image (measured below, for seed 0: not equally near), and training refines
+# bicubic instead of learning it.
 
 # %%
 show(UpsamplerTestbed)
 
 # %% [markdown]
-# Each network is scored on the three held-out photos under the protocol of notebook 01
+# Each network is scored on the three held-out images under the protocol of notebook 01
 # (Y channel, border 4, 8-bit rounding), beside MATLAB bicubic. Untrained, seed 0:
 
 # %%
@@ -336,7 +341,7 @@ def mean_psnr_y(net):
 
 bicubic_psnr = float(np.mean([psnr(imresize(lr[None].double(), 4).clamp(0, 1).float(), hr[None]).item()
                               for lr, hr in val_images]))
-print(f"MATLAB bicubic: {bicubic_psnr:.2f} dB mean PSNR-Y on {len(val_images)} held-out photos")
+print(f"MATLAB bicubic: {bicubic_psnr:.2f} dB mean PSNR-Y on {len(val_images)} held-out images")
 for name, nets in untrained.items():
     print(f"untrained {name:<22} {mean_psnr_y(nets[0]) - bicubic_psnr:+.3f} dB against bicubic")
 
@@ -419,6 +424,19 @@ for name, diff in paired.items():
     print(f"{name:<22}{' / '.join(f'{d:+.3f}' for d in diff):>30}{diff.mean():+8.3f}{diff.std(ddof=1):7.3f}"
           f"  {verdict}")
 
+SEED_MARKERS = ("o", "s", "^")  # seed 0, 1, 2
+fig, ax = plt.subplots(figsize=(8, 2.6))
+for row, (name, diff) in enumerate(paired.items()):
+    for seed, d in zip(SEEDS, diff):
+        ax.scatter(d, row, marker=SEED_MARKERS[seed], color="tab:blue", s=40, label=f"seed {seed}" if row == 0 else None)
+    ax.plot([diff.mean()] * 2, [row - 0.25, row + 0.25], color="black")
+ax.axvline(0, color="gray", linestyle="--")
+ax.set_yticks(range(len(paired)), list(paired))
+ax.set(xlabel=f"gain minus {reference}'s, same seed (dB); black tick = mean", title="paired differences")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+plt.tight_layout()
+plt.show()
+
 # %% [markdown]
 # Did training remove the grid? The same measurement as section 3, on the residual each
 # trained network adds to bicubic, seed by seed, beside its untrained value:
@@ -435,22 +453,23 @@ ax1.axvline(0, color="gray", linestyle="--", linewidth=2, label=f"MATLAB bicubic
 reach = max(max(v) for v in gains.values())
 ax1.set_xlim(min(0, *[min(v) for v in gains.values()]) - 0.05 * reach, 1.1 * reach)
 ax1.set(xlabel="held-out PSNR-Y gain over bicubic (dB)",
-        title=f"{recipe.iters} iterations; bar = mean, whiskers = +- std, dots = seeds")
+        title=f"{recipe.iters} iterations; bar = mean, whiskers = \u00b1 std, dots = seeds")
 fig.legend(*ax1.get_legend_handles_labels(), loc="lower left", bbox_to_anchor=(0.08, 0.0))
 rows = np.arange(len(names))
-for offset, values, color, label in ((0.12, init_contrast, "tab:orange", "untrained"),
-                                     (-0.12, trained_contrast, "tab:red", "trained")):
+for offset, values, color, label in ((0.15, init_contrast, "tab:orange", "untrained"),
+                                     (-0.15, trained_contrast, "tab:red", "trained")):
     for row, name in enumerate(names):
-        ax2.scatter(values[name], [row + offset] * len(SEEDS), color=color, s=18,
-                    label=label if row == 0 else None)
+        for seed, value in zip(SEEDS, values[name]):
+            ax2.scatter(value, row + offset + 0.06 * (seed - 1), color=color, marker=SEED_MARKERS[seed], s=22,
+                        label=f"{label}, seed {seed}" if row == 0 else None)
 ax2.axvline(target_contrast, color="gray", linestyle="--", label="target: HR - bicubic")
 ax2.axvline(CHECKERBOARD, color="black", linestyle=":", label=f"checkerboard threshold ({CHECKERBOARD})")
 ax2.set_yticks(rows, names)
 ax2.set_xscale("log")
-ax2.set(xlabel="grid contrast of the residual (log scale; dots = seeds)",
+ax2.set(xlabel="grid contrast of the residual (log scale; markers = seeds)",
         title=f"grid pattern in the residual, {val_set.names[0]}")
-fig.legend(*ax2.get_legend_handles_labels(), loc="lower right", ncol=2)
-plt.tight_layout(rect=(0, 0.1, 1, 1))
+fig.legend(*ax2.get_legend_handles_labels(), loc="lower right", ncol=4, fontsize=8)
+plt.tight_layout(rect=(0, 0.12, 1, 1))
 plt.show()
 for name in names:
     print(f"{name:<22} untrained " + " / ".join(f"{v:8.3g}" for v in init_contrast[name])
@@ -459,19 +478,20 @@ print(f"target (HR - bicubic) {target_contrast:.3g}")
 
 # %% [markdown]
 # A pattern is easiest to see where the photo is smooth. Below: the smoothest 48 x 48 region
-# of the held-out photo away from its borders (found by the code), as each trained network's
+# of the central square that the grid contrast measures (found by the code), as each trained network's
 # output, and its residual over bicubic, the four networks on one shared scale so that their
 # amplitudes compare (the target on its own scale; the titles give each scale in 8-bit
 # levels).
 
 # %%
 hr_mean = photo_hr.mean(0)  # (H, W): the mean of R, G and B
-detail = (hr_mean[1:, :-1] - hr_mean[:-1, :-1]) ** 2 + (hr_mean[:-1, 1:] - hr_mean[:-1, :-1]) ** 2
-margin = 48  # HR pixels: clear of the zero padding's reach
-inner = detail[margin:-margin, margin:-margin]
+detail = (hr_mean[1:, 1:] - hr_mean[:-1, 1:]) ** 2 + (hr_mean[1:, 1:] - hr_mean[1:, :-1]) ** 2
+side = min(h, w) // 2 // 8 * 8  # the central square that grid_contrast measures
+square_top, square_left = (h - side) // 2, (w - side) // 2
+inner = detail[square_top:square_top + side - 1, square_left:square_left + side - 1]
 window = F.avg_pool2d(inner[None, None], 48, stride=8)[0, 0]
 top, left = divmod(int(window.argmin()), window.shape[1])
-top, left = margin + 8 * top, margin + 8 * left
+top, left = square_top + 8 * top, square_left + 8 * left
 box = (slice(top, top + 48), slice(left, left + 48))
 panels = {"HR photo": (photo_hr[None], photo_hr[None] - photo_bic)}
 with torch.no_grad():
@@ -482,25 +502,25 @@ shared = max(float(res[0].mean(0)[box].abs().max()) for name, (out, res) in pane
 fig, axes = plt.subplots(2, len(panels), figsize=(3.0 * len(panels), 6.6))
 for col, (name, (out, res)) in enumerate(panels.items()):
     axes[0, col].imshow(out[0].clamp(0, 1).permute(1, 2, 0).numpy()[box], interpolation="nearest")
-    axes[0, col].set_title(name if col == 0 else f"{name}\noutput, seed 0", fontsize=10)
+    axes[0, col].set_title(name if col == 0 else f"{name}, seed 0\ngrid contrast {trained_contrast[name][0]:.1f}",
+                           fontsize=10)
     res = res[0].mean(0)[box]
     limit = float(res.abs().max()) if col == 0 else shared
     axes[1, col].imshow(res.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-    axes[1, col].set_title(f"{'HR' if col == 0 else 'output'} - bicubic\n(+-{255 * limit:.1f} of 255)", fontsize=10)
+    axes[1, col].set_title(f"{'HR' if col == 0 else 'output'} - bicubic\n(scale \u00b1{255 * limit:.1f} of 255 levels)",
+                           fontsize=10)
 for ax in axes.flat:
     ax.axis("off")
-fig.suptitle(f"{val_set.names[0]}: smoothest 48 x 48 HR region away from the borders, top-left corner at "
-             f"row {top}, column {left}")
-plt.tight_layout(rect=(0, 0, 1, 0.95))
+fig.suptitle(f"{val_set.names[0]}: the smoothest 48 x 48 HR region of the measured central square, top-left "
+             f"corner at row {top}, column {left} (HR pixels)")
+plt.tight_layout(rect=(0, 0, 1, 0.95), h_pad=2.0)
 plt.show()
 
 # %% [markdown]
-# Read the bottom row against section 3's figure: there the untrained pixel shuffle and
-# transposed conv residuals were a regular 2/4-pixel grid from edge to edge; here each trained
-# residual is a few 8-bit levels of correction where the photo has structure (the fur at the
-# left edge of the crop) and almost nothing where it is flat, with no grid that the eye can
-# find. The grid contrast is the finer test: a trace too faint to see still shows as a peak
-# (the printout above the figure).
+# Read the bottom row against section 3's figure, where the untrained pixel shuffle and
+# transposed conv residuals were a regular 2/4-pixel grid from edge to edge. The panel titles
+# give each seed-0 network's grid contrast on the square this crop comes from; a trace too
+# faint for the eye still shows there as a peak.
 #
 # ### What this run says
 # The conclusion below is computed from the tables above, not written in advance.
@@ -513,15 +533,18 @@ print(f"mean gains over bicubic from {min(means.values()):+.3f} to {max(means.va
       f"({min(stds, key=stds.get)}) to {max(stds.values()):.3f} dB ({max(stds, key=stds.get)})")
 print("above bicubic with every seed: " + (", ".join(n for n in names if min(gains[n]) > 0) or "none"))
 for name, diff in paired.items():
-    print(f"{name} vs {reference}: {diff.mean():+.3f} dB, "
-          + (("better" if diff.mean() > 0 else "worse") + " with every seed" if separable(diff)
+    print(f"{name} vs {reference}: {diff.mean():+.3f} dB, ahead on {int((diff > 0).sum())} of {len(diff)} seeds, "
+          + (("better" if diff.mean() > 0 else "worse") if separable(diff)
              else "not separable from it with three seeds"))
-print(f"pixel shuffle minus nearest + conv here: {means['pixel shuffle'] - means[reference]:+.3f} dB; "
-      "document 001 reports +0.78 dB (25.78 vs 25.0 dB on DIV2K, one run each)")
-print(f"grid contrast above {CHECKERBOARD} with every seed, untrained: "
-      + (", ".join(n for n in names if min(init_contrast[n]) > CHECKERBOARD) or "none")
+print(f"pixel shuffle minus nearest + conv here: {means['pixel shuffle'] - means[reference]:+.3f} dB "
+      "(document 001's +0.78 dB had another baseline, data and protocol: not comparable)")
+print(f"grid contrast on {val_set.names[0]} (target {target_contrast:.1f}), above {CHECKERBOARD} with every seed, "
+      "untrained: " + (", ".join(n for n in names if min(init_contrast[n]) > CHECKERBOARD) or "none")
       + "; trained, with any seed: "
       + (", ".join(n for n in names if max(trained_contrast[n]) > CHECKERBOARD) or "none"))
+for name in names:
+    print(f"  {name:<22} untrained {np.mean(init_contrast[name]) / target_contrast:7.1f} x the target, trained "
+          f"{np.mean(trained_contrast[name]) / target_contrast:4.1f} x (means over the seeds)")
 
 # %% [markdown]
 # How to read it. Document 001 of the write-ups this course was commissioned from trains a
@@ -532,23 +555,25 @@ print(f"grid contrast above {CHECKERBOARD} with every seed, untrained: "
 # variant gives no noise level at all, and a baseline that differs in more than the upsampler
 # could explain the gap by itself. Here the trunk, the data, their order and the budget are the
 # same, three seeds give the noise level, and each variant is compared with nearest + conv
-# seed by seed. In the stored run no variant separates from nearest + conv: at this size and
-# budget, the upsampler does not decide the PSNR. That does not refute a gap at full scale
-# (64 features, DIV2K, hundreds of thousands of iterations), which this experiment cannot
-# test; it shows what a claim from one run each would need before it counts. Pixel shuffle
-# also has more parameters at the same width (its convs make $4C$ channels), so an edge for it
-# would not be the reshape's alone.
+# seed by seed. In the stored run no variant separates from nearest + conv: whatever the
+# upsampler changes at this size and budget is a few hundredths of a dB, too small to resolve
+# with three seeds and three images (the conclusion counts on how many seeds each variant was
+# ahead). That does not refute a gap at full scale (64 features, DIV2K, hundreds of thousands
+# of iterations), which this experiment cannot test; it shows what a claim from one run each
+# would need before it counts. Pixel shuffle also has more parameters at the same width (its
+# convs make $4C$ channels), so an edge for it would not be the reshape's alone.
 #
-# The grid measurements say what the upsampler does to the *picture*. The two upsamplers whose
-# four sub-positions start with independent weights (plain pixel shuffle and the 4x4
-# transposed conv) start with a checkerboard hundreds of times the reference; L1 training
-# brought both down to the level of the photo's own residual, except for one seed of plain
-# pixel shuffle, which kept a peak above the threshold (the conclusion's last line). ICNR
-# and nearest + conv start without one and stay below the threshold with every seed. ESRGAN's released RRDBNet
-# upsamples by nearest interpolation + conv (`upconv1`/`upconv2` in its code; the paper gives
-# no reason); Odena et al. (2016) recommend exactly this "resize-convolution" against
-# checkerboards, which they show most clearly in images made by GAN generators, a setting this
-# L1 experiment does not test.
+# The grid measurements say what the upsampler does to the *picture* (on one photo, chelsea).
+# The two upsamplers whose four sub-positions start with independent weights (plain pixel
+# shuffle and the 4x4 transposed conv) start with a checkerboard hundreds of times the
+# reference; L1 training brought both close to the photo's own level, though not every seed
+# of plain pixel shuffle below the threshold (the conclusion's lines). ICNR and nearest +
+# conv start without one; ICNR's advantage is at initialisation, and where training takes
+# each of them is in the conclusion's last lines. ESRGAN's released RRDBNet upsamples by
+# nearest interpolation + conv (`upconv1`/`upconv2` in its code; the paper gives no reason);
+# Odena et al. (2016) recommend exactly this "resize-convolution" against checkerboards, which
+# they show most clearly in images made by GAN generators, a setting this L1 experiment does
+# not test.
 
 # %% [markdown]
 # ## Predict, then run
@@ -580,7 +605,8 @@ print(f"grid contrast above {CHECKERBOARD} with every seed, untrained: "
 #   sub-pixel conv in disguise.
 # - Untrained, plain pixel shuffle and the 4x4 transposed conv stamp a 2/4-pixel checkerboard
 #   on a natural photo (section 3); ICNR and nearest + conv start without one, so training does
-#   not have to remove it. Here L1 training removed most of it, not all of it for every seed.
+#   not have to remove it. Here L1 training removed most of it, not all of it for every seed;
+#   ICNR's edge is at the start, not necessarily at the end.
 # - Compare upsamplers with the same trunk, data, order and budget, several seeds, and
 #   seed-by-seed differences before drawing conclusions: in the stored run no upsampler
 #   separated from nearest + conv, and a table of one run each (document 001's) has no noise
