@@ -8,7 +8,9 @@ Each ``<name>/generator.pt`` records in its metadata the recipe, iterations,
 seed, training time, data, VGG weights, the command, and its held-out
 PSNR-Y / SSIM-Y beside bicubic's. Every place that takes a weights file takes
 these names too: ``load_generator("ragan")``, ``srlib upscale --weights ragan``.
-Taught in: notebooks 00 and 05-08.
+Notebook 03's upsampler comparison (12 small networks in one file) lives in
+``srlib.pretrained.upsamplers``.
+Taught in: notebooks 00, 03 and 05-08.
 """
 
 from __future__ import annotations
