@@ -219,7 +219,7 @@ for name, make in kinds.items():
 # notebook (section 4) learn the residual over MATLAB bicubic, so their output is
 # $\mathrm{bicubic}(x) + r(x)$ and a checkerboard, if any, is in $r$. A pattern that repeats
 # every 2 or 4 pixels puts sharp peaks into the spectrum at exactly the frequencies $kN/4$;
-# a natural image's spectrum is smooth there. So we measure the **grid contrast**: the power
+# a natural image's spectrum is far smoother there. So we measure the **grid contrast**: the power
 # at those 15 frequencies divided by the median power of their neighbours, averaged, on a
 # central square (zero padding changes the borders whatever the upsampler) with a Hann window
 # (so the square's edges do not leak power onto the axes). A spectrum without peaks gives
@@ -303,7 +303,7 @@ plt.show()
 # the $r^2$ sub-kernels of each output channel are equal: the layer starts as
 # nearest-neighbour upsampling. Its panel and nearest + conv's show streaks and blocks whose
 # values change from place to place, but nothing that repeats every 2 or 4 pixels, so the
-# grid contrast stays at the photo's level. Compare ICNR's line in section 3's printout with
+# grid contrast stays at or below the photo's level. Compare ICNR's line in section 3's printout with
 # plain pixel shuffle's. The initialisation:
 
 # %%
