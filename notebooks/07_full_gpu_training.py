@@ -372,8 +372,8 @@ plt.show()
 # %% [markdown]
 # Stage 2's two curves stay close; the x50 discriminator's drift apart within a few dozen
 # steps (the final gaps are printed above the figure), the signature of a discriminator that
-# has won. On a GPU, over thousands of
-# iterations, a slower drift of the same kind is what to watch for in a real run.
+# has won. In a real run on a GPU, over thousands of iterations, a slower drift of the same
+# kind is what to watch for.
 #
 # ## 9. Several GPUs: `torchrun`
 #

@@ -36,14 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from srlib.data import sample_dataset  # noqa: E402
 from srlib.data.samples import TRAIN_PHOTOS, VAL_PHOTOS  # noqa: E402
-from srlib.infer.evaluate import evaluate_generator  # noqa: E402
 from srlib.losses.perceptual import vgg19_weights_cached  # noqa: E402
 from srlib.metrics import relative_gradient_energy  # noqa: E402
 from srlib.models.generator_file import load_generator, save_generator  # noqa: E402
-from srlib.pretrained import NAMES, PRETRAINED_DIR, pretrained_path  # noqa: E402
+from srlib.pretrained import NAMES, PRETRAINED_DIR, held_out_scores, pretrained_path  # noqa: E402
 from srlib.pretrained.recipes import GAN_ITERS, PSNR_ITERS, train_course_model  # noqa: E402
-from srlib.pretrained.upsamplers import (SEEDS, VARIANTS, UpsamplerRecipe, held_out_scores,  # noqa: E402
-                                         save_upsamplers, train_upsampler)
+from srlib.pretrained.upsamplers import SEEDS, VARIANTS, UpsamplerRecipe, save_upsamplers, train_upsampler  # noqa: E402
 from srlib.train.recipes import recipe_dict  # noqa: E402
 from srlib.train.trainer import Trainer  # noqa: E402
 
@@ -57,7 +55,6 @@ def held_out(model) -> dict:
     from srlib.data import imresize
 
     val = sample_dataset("val", scale=4)
-    mean = evaluate_generator(model, val, 4)["mean"]
     energy = {"model": [], "bicubic": []}
     with torch.no_grad():
         for i in range(len(val)):
@@ -66,8 +63,7 @@ def held_out(model) -> dict:
             img_bic = imresize(img_lr[None].double(), 4).clamp(0, 1).float()
             energy["model"].append(relative_gradient_energy(img_sr, img_hr[None]))
             energy["bicubic"].append(relative_gradient_energy(img_bic, img_hr[None]))
-    return {"psnr_y": round(mean["model_psnr"], 4), "ssim_y": round(mean["model_ssim"], 4),
-            "bicubic_psnr_y": round(mean["bicubic_psnr"], 4), "bicubic_ssim_y": round(mean["bicubic_ssim"], 4),
+    return {**held_out_scores(model, 4),
             "gradient_energy": round(sum(energy["model"]) / len(val), 4),
             "bicubic_gradient_energy": round(sum(energy["bicubic"]) / len(val), 4),
             "photos": list(VAL_PHOTOS)}
@@ -110,7 +106,7 @@ def train_upsamplers(iters: int, command: str) -> None:
             start = time.perf_counter()
             net = train_upsampler(variant, seed, recipe)
             seconds = time.perf_counter() - start
-            scores = held_out_scores(net)
+            scores = held_out_scores(net, recipe.scale)
             nets[variant].append(net)
             runs[variant].append({"seed": seed, "training_seconds": round(seconds, 1), "held_out": scores})
             print(f"{variant:>22}, seed {seed}: {iters} iterations in {seconds / 60:.1f} min; held-out PSNR-Y "

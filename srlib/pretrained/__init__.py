@@ -52,6 +52,22 @@ def damaged(path: Path, exc: Exception) -> ValueError | None:
     return ValueError(f"{path} is damaged ({exc}); regenerate it with `{REGENERATE} --only {path.parent.name}`")
 
 
+def held_out_scores(model, scale: int = 4, device="cpu") -> dict:
+    """Mean PSNR-Y / SSIM-Y (border = scale) of ``model`` and of MATLAB bicubic on the held-out photos.
+
+    What each shipped file records; ``tests/test_pretrained*.py`` re-measure it.
+    """
+    import torch
+
+    from srlib.data import sample_dataset
+    from srlib.infer.evaluate import evaluate_generator
+
+    with torch.no_grad():
+        mean = evaluate_generator(model, sample_dataset("val", scale=scale), scale, device=device)["mean"]
+    return {"psnr_y": round(mean["model_psnr"], 4), "ssim_y": round(mean["model_ssim"], 4),
+            "bicubic_psnr_y": round(mean["bicubic_psnr"], 4), "bicubic_ssim_y": round(mean["bicubic_ssim"], 4)}
+
+
 def describe(name: str) -> dict:
     """One row of ``srlib pretrained``: architecture, size, recipe, training and held-out scores."""
     from srlib.models.generator_file import read_metadata

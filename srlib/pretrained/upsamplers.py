@@ -85,17 +85,6 @@ def train_upsampler(variant: str, seed: int, recipe: UpsamplerRecipe = Upsampler
     return net.eval()
 
 
-def held_out_scores(net, device="cpu") -> dict:
-    """Mean PSNR-Y / SSIM-Y (border = scale) of ``net`` and of MATLAB bicubic on the held-out photos."""
-    from srlib.data import sample_dataset
-    from srlib.infer.evaluate import evaluate_generator
-
-    with torch.no_grad():
-        mean = evaluate_generator(net, sample_dataset("val", scale=net.scale), net.scale, device=device)["mean"]
-    return {"psnr_y": round(mean["model_psnr"], 4), "ssim_y": round(mean["model_ssim"], 4),
-            "bicubic_psnr_y": round(mean["bicubic_psnr"], 4), "bicubic_ssim_y": round(mean["bicubic_ssim"], 4)}
-
-
 def save_upsamplers(nets: dict[str, list], recipe: UpsamplerRecipe, metadata: dict, path=UPSAMPLERS_PATH) -> None:
     """Write the networks (``{variant: [net per seed]}``) with the recipe and metadata in one file."""
     path.parent.mkdir(parents=True, exist_ok=True)
