@@ -87,14 +87,20 @@ def seed_everything(seed: int = 0) -> None:
     torch.manual_seed(seed)
 
 
+FINAL_LINE_FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt}"  # no time, rate or postfix: the same on every machine
+
+
 def final_line_progress_bars() -> None:
     """Make ``tqdm.auto.tqdm`` a text bar that prints only its final state.
 
     A notebook's stored outputs (the ``ci`` profile) are what a reader sees on
     GitHub. A live widget bar is stored as its first frame ("0%| 0/40"), so a
     finished loop looks failed; this bar writes one line when it closes
-    ("100%| 40/40 [00:12, 3.3it/s]"). Code that imports ``tqdm.auto`` after this
-    call gets it; interactive profiles keep the live bars.
+    ("100%|██████████| 40/40"), without the elapsed time, the rate or the
+    postfix: they differ from machine to machine, and tqdm pads the rate to a
+    width that depends on its value, so no sanitiser can make them match.
+    Code that imports ``tqdm.auto`` after this call gets it; interactive
+    profiles keep the live bars.
     """
     import tqdm.auto
     import tqdm.std
@@ -102,6 +108,7 @@ def final_line_progress_bars() -> None:
     class FinalLineBar(tqdm.std.tqdm):
         def __init__(self, *args, **kwargs):
             kwargs["leave"] = True  # a closed bar keeps its line
+            kwargs["bar_format"] = FINAL_LINE_FORMAT
             super().__init__(*args, **kwargs)
 
         def display(self, msg=None, pos=None):

@@ -1,5 +1,7 @@
 import os
 
+from nbval_hints import pytest_runtest_makereport  # noqa: F401  (a failing notebook cell says how to rebuild)
+
 # Unit tests and nbval kernels run under the tiny, CPU-only profile.
 os.environ.setdefault("SRLIB_PROFILE", "ci")
 

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from helpers import ROOT
 from srlib import __version__
 from srlib.cli import main
 from srlib.course import PROFILES, get_device, get_profile
@@ -112,6 +113,26 @@ def test_ci_progress_bars_store_only_their_final_line(monkeypatch, capsys):
     assert [line.split(":")[0] for line in lines] == ["loop", "stopped"]
     assert "30/30" in lines[0] and "100%" in lines[0] and "4/10" in lines[1]
     assert len(err.split("\r")) == 3  # one leading carriage return per bar: no first frame "0/30"
+    # issue #20: no elapsed time, rate or postfix, whose padding differs from machine to machine
+    assert lines == ["loop: 100%|██████████| 30/30", "stopped:  40%|████      | 4/10"]
+
+
+def test_the_sanitiser_removes_tqdm_times_rates_and_their_padding():
+    """Issue #20: '[00:02<00:00,  5.73it/s]' and '[00:02<00:00, 16.08it/s]' must compare equal."""
+    import configparser
+    import re
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "tests" / "nbval_sanitize.cfg")
+
+    def sanitise(text):
+        for section in cfg.sections():
+            text = re.sub(cfg[section]["regex"], cfg[section]["replace"], text)
+        return text
+
+    a = "VGG54: 100%|██████████| 40/40 [00:06<00:00,  5.73it/s]"
+    b = "VGG54: 100%|██████████| 40/40 [00:02<00:00, 16.08it/s, loss_g=0.02]"
+    assert sanitise(a) == sanitise(b) == "VGG54: 100%|██████████| 40/40 [ELAPSED<LEFT, RATE]"
 
 
 def test_vgg_weights_for_never_downloads_under_ci_and_falls_back_offline(monkeypatch, capsys):

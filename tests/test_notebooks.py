@@ -43,6 +43,22 @@ def test_a_stale_py_twin_is_detected(tmp_path, monkeypatch):
     assert any("out of sync" in p for p in tool.check())
 
 
+def test_a_twin_written_by_another_jupytext_release_is_in_sync(tmp_path, monkeypatch):
+    """Issue #20: the twin check compares content, not the tool's version stamp."""
+    nb = nbformat.v4.new_notebook(cells=tool.header_cells("notebooks", "99_x"))
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    for folder in tool.FOLDERS:
+        (tmp_path / folder).mkdir()
+    tool.write_pair(nb, tmp_path / "notebooks" / "99_x.ipynb")
+    twin = tmp_path / "notebooks" / "99_x.py"
+    assert "jupytext_version:" not in twin.read_text()  # written without a stamp
+    stamped = twin.read_text().replace("#     text_representation:\n",
+                                       "#     text_representation:\n#       jupytext_version: 9.99.1\n")
+    assert "jupytext_version: 9.99.1" in stamped
+    twin.write_text(stamped)
+    assert tool.check() == []
+
+
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_badge_and_colab_setup_first(path: Path):
     nb = nbformat.read(path, as_version=4)
@@ -97,3 +113,23 @@ def test_each_lesson_has_two_figures_references_and_questions(path: Path):
     assert figures >= 2, f"{figures} figure(s); every lesson needs at least two that carry its argument"
     assert "## References" in prose and "arxiv.org/abs/" in prose
     assert "## Predict, then run" in prose
+
+
+def test_a_differing_stored_output_names_the_cell_both_texts_and_the_rebuild_command(tmp_path):
+    """Issue #20, bad input: nbval's report (notebook, cell, both texts) plus how to rebuild."""
+    import os
+    import subprocess
+    import sys
+
+    cell = nbformat.v4.new_code_cell("print(6 * 7)", execution_count=1,
+                                     outputs=[nbformat.v4.new_output("stream", name="stdout", text="41\n")])
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}}), tmp_path / "42_answer.ipynb")
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "nbval_hints",
+                             "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path / "42_answer.ipynb")],
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})
+    assert result.returncode == 1
+    out = result.stdout
+    assert "42_answer.ipynb::Cell 0" in out and "41" in out and "42" in out
+    assert "python tools/notebooks.py build 42" in out and "--cpu-variants 42" in out

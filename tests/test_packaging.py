@@ -89,3 +89,48 @@ def test_readme_lists_every_notebook_with_its_colab_badge():
         else:
             row = next(line for line in readme.splitlines() if line.startswith(f"| {lesson.number} |"))
             assert "planned" in row, f"{lesson.stem} does not exist: mark it planned"
+
+
+def _pins() -> dict[str, list[tuple[str, str]]]:
+    """constraints-dev.txt as {name: [(version, marker), ...]}."""
+    pins: dict[str, list[tuple[str, str]]] = {}
+    for line in (ROOT / "constraints-dev.txt").read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        requirement, _, marker = line.partition(";")
+        name, _, version = requirement.strip().partition("==")
+        assert version, f"constraints-dev.txt: {line!r} is not pinned with =="
+        pins.setdefault(name.lower(), []).append((version.strip(), marker.strip()))
+    return pins
+
+
+def test_the_test_environment_is_pinned():
+    """Issue #20: every direct dependency and dev tool has a pinned release; the README installs with it."""
+    project = pyproject()["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    missing = sorted(wanted - set(_pins()))
+    assert not missing, f"not in constraints-dev.txt: {missing}; refresh it with `python tools/lock.py`"
+    assert "-c constraints-dev.txt" in readme_command("test-command")
+
+
+def test_this_environment_has_the_pinned_releases():
+    """The environment running the suite is the one the README's command builds (stored outputs depend
+    on numpy, scikit-image, torch ...); an install without the constraints says how to fix it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.markers import Marker
+    from packaging.version import Version
+
+    wrong = []
+    for name, options in _pins().items():
+        for pinned, marker in options:
+            if marker and not Marker(marker).evaluate():
+                continue
+            try:
+                installed = version(name)
+            except PackageNotFoundError:
+                continue  # an optional platform package (pip decides what applies)
+            if Version(installed.split("+")[0]) != Version(pinned):
+                wrong.append(f"{name} {installed} (pinned {pinned})")
+    assert not wrong, ("this environment differs from constraints-dev.txt: " + ", ".join(wrong)
+                       + "; reinstall with the README's test command (pip install -e \".[dev]\" -c constraints-dev.txt)")

@@ -4,6 +4,8 @@
     python tools/notebooks.py build 01 ex02    # only those whose name contains 01 or ex02
     python tools/notebooks.py exercises        # regenerate exercises/ from solutions/
     python tools/notebooks.py check            # what CI checks (pairs, headers, exercises)
+    python tools/notebooks.py check --cpu-variants [03 ...]
+                                               # nbval under other CPUs' kernels and thread counts
 
 Authoring: edit the percent-format ``.py`` twin (or the notebook in Jupyter
 with jupytext), then ``build``. It
@@ -11,7 +13,11 @@ with jupytext), then ``build``. It
 1. refreshes the two header cells (Colab badge, Colab install) from
    ``srlib.course`` so the repository URL lives in one place;
 2. executes the notebook top to bottom under ``SRLIB_PROFILE=ci`` (the
-   documented profile of the stored outputs, the one CI compares with nbval);
+   documented profile of the stored outputs, the one CI compares with nbval),
+   with PyTorch's portable kernels and one thread (``BUILD_ENV``), so that
+   every CI run on an ordinary AVX2/AVX-512 machine compares the stored
+   outputs across two kinds of CPU and a printed number that only one of
+   them reproduces fails before it lands;
 3. writes the ``.ipynb`` with outputs and re-renders its ``.py`` twin;
 4. regenerates ``exercises/`` from ``solutions/``: every region between
    ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
@@ -36,6 +42,8 @@ from srlib.course import colab_badge, colab_install_command  # noqa: E402
 
 FOLDERS = ("notebooks", "solutions", "exercises")
 FORMATS = "ipynb,py:percent"
+# The twins carry no tool version: a new jupytext patch release must not make them "out of sync".
+NO_VERSION_STAMP = "-jupytext.text_representation.jupytext_version"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 HEADER_TAG = "course-header"
 
@@ -64,7 +72,7 @@ def with_header(nb, folder: str, stem: str):
 
 def clean_metadata(nb):
     nb.metadata = {
-        "jupytext": {"formats": FORMATS},
+        "jupytext": {"formats": FORMATS, "notebook_metadata_filter": NO_VERSION_STAMP},
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
@@ -76,8 +84,18 @@ def clean_metadata(nb):
 
 
 def py_text(nb) -> str:
-    """The percent-format twin of a notebook, as jupytext writes it."""
-    return jupytext.writes(nb, fmt="py:percent")
+    """The percent-format twin of a notebook, as jupytext writes it (without a version stamp)."""
+    return without_stamps(jupytext.writes(nb, fmt="py:percent"))
+
+
+def without_stamps(text: str) -> str:
+    """``text`` without the lines that name a tool's version (``jupytext_version: 1.19.6``).
+
+    The twin check compares content: a twin written by another jupytext release, or edited
+    in Jupyter by one that adds the stamp, is still in sync.
+    """
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not re.match(r"#\s+jupytext_version:", line))
 
 
 def write_pair(nb, ipynb: Path) -> None:
@@ -88,11 +106,23 @@ def write_pair(nb, ipynb: Path) -> None:
     ipynb.with_suffix(".py").write_text(py_text(nbformat.read(ipynb, as_version=4)))
 
 
+# The stored outputs are made on "another CPU" (PyTorch's kernels without AVX, one thread) ...
+BUILD_ENV = {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1"}
+# ... and must also match under each of these (issue #20), checked by `check --cpu-variants`.
+CPU_VARIANTS = {
+    "ATEN_CPU_CAPABILITY=default": {"ATEN_CPU_CAPABILITY": "default"},
+    "ATEN_CPU_CAPABILITY=avx2": {"ATEN_CPU_CAPABILITY": "avx2"},
+    "OMP_NUM_THREADS=1": {"OMP_NUM_THREADS": "1"},
+    "OMP_NUM_THREADS=2": {"OMP_NUM_THREADS": "2"},
+}
+
+
 def execute(nb, folder: Path):
     from nbclient import NotebookClient
 
     os.environ["SRLIB_PROFILE"] = "ci"
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.update(BUILD_ENV)  # the kernel inherits them
     client = NotebookClient(nb, kernel_name="python3", timeout=900,
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
@@ -160,7 +190,7 @@ def check() -> list[str]:
         for ipynb in sorted((ROOT / folder).glob("*.ipynb")):
             nb = nbformat.read(ipynb, as_version=4)
             twin = ipynb.with_suffix(".py")
-            if not twin.exists() or twin.read_text() != py_text(nb):
+            if not twin.exists() or without_stamps(twin.read_text()) != py_text(nb):
                 problems.append(f"{twin.relative_to(ROOT)} is out of sync with {ipynb.name}; "
                                 "run: python tools/notebooks.py build")
             expected = [c.source for c in header_cells(folder, ipynb.stem)]
@@ -201,6 +231,38 @@ def leaks(sol, ex, name: str) -> list[str]:
     return found
 
 
+def selected(patterns: list[str]) -> list[Path]:
+    """The executed notebooks (notebooks/ and solutions/) whose name contains one of ``patterns``."""
+    paths = sorted(p for folder in ("notebooks", "solutions") for p in (ROOT / folder).glob("*.ipynb"))
+    return [p for p in paths if not patterns or any(pat in p.stem for pat in patterns)]
+
+
+def check_cpu_variants(patterns: list[str]) -> int:
+    """Run nbval on the stored outputs under each of ``CPU_VARIANTS``; 1 if any differs.
+
+    Each run is a fresh pytest with the variant's environment (PyTorch reads
+    ``ATEN_CPU_CAPABILITY`` when it loads), comparing as CI does. A failure
+    names the notebook, the cell and both texts (nbval's report); rebuild
+    with ``python tools/notebooks.py build NN`` after making the cell print
+    at a precision every variant reproduces.
+    """
+    import subprocess
+
+    paths = [str(p.relative_to(ROOT)) for p in selected(patterns)]
+    failed = []
+    for name, env in CPU_VARIANTS.items():
+        print(f"--- nbval under {name}: {len(paths)} notebooks", flush=True)
+        t0 = time.time()
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths]
+        result = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "SRLIB_PROFILE": "ci", **env})
+        print(f"--- {name}: {'passed' if result.returncode == 0 else 'FAILED'} in {time.time() - t0:.0f} s",
+              flush=True)
+        if result.returncode:
+            failed.append(name)
+    print("stored outputs reproduce under every variant" if not failed else f"differ under: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("build", "exercises", "check"):
         print(__doc__)
@@ -210,6 +272,8 @@ def main(argv: list[str]) -> int:
     elif argv[0] == "exercises":
         for path in build_exercises():
             print(f"generated {path.relative_to(ROOT)}")
+    elif argv[1:2] == ["--cpu-variants"]:
+        return check_cpu_variants(argv[2:])
     else:
         problems = check()
         print("\n".join(problems) or "notebooks, pairs and exercises are in sync")
