@@ -32,25 +32,25 @@ def test_leak_detector_catches_solution_code_left_in_an_exercise():
     assert tool.leaks(sol, ex, "x.ipynb")
 
 
-def test_a_stale_py_twin_is_detected(tmp_path, monkeypatch):
+@pytest.fixture
+def twin(tmp_path, monkeypatch) -> Path:
+    """A course tree in tmp_path with one notebook and its twin, as ``build`` writes them; the twin's path."""
     nb = nbformat.v4.new_notebook(cells=tool.header_cells("notebooks", "99_x"))
     monkeypatch.setattr(tool, "ROOT", tmp_path)
     for folder in tool.FOLDERS:
         (tmp_path / folder).mkdir()
     tool.write_pair(nb, tmp_path / "notebooks" / "99_x.ipynb")
+    return tmp_path / "notebooks" / "99_x.py"
+
+
+def test_a_stale_py_twin_is_detected(twin):
     assert tool.check() == []
-    (tmp_path / "notebooks" / "99_x.py").write_text("# edited by hand\n")
+    twin.write_text("# edited by hand\n")
     assert any("out of sync" in p for p in tool.check())
 
 
-def test_a_twin_written_by_another_jupytext_release_is_in_sync(tmp_path, monkeypatch):
+def test_a_twin_written_by_another_jupytext_release_is_in_sync(twin):
     """Issue #20: the twin check compares content, not the tool's version stamp."""
-    nb = nbformat.v4.new_notebook(cells=tool.header_cells("notebooks", "99_x"))
-    monkeypatch.setattr(tool, "ROOT", tmp_path)
-    for folder in tool.FOLDERS:
-        (tmp_path / folder).mkdir()
-    tool.write_pair(nb, tmp_path / "notebooks" / "99_x.ipynb")
-    twin = tmp_path / "notebooks" / "99_x.py"
     assert "jupytext_version:" not in twin.read_text()  # written without a stamp
     stamped = twin.read_text().replace("#     text_representation:\n",
                                        "#     text_representation:\n#       jupytext_version: 9.99.1\n")
