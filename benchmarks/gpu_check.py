@@ -41,6 +41,7 @@ import torch
 from srlib.course import PROFILES
 from srlib.train import Trainer, get_recipe, scaled
 from srlib.train.run import train
+from srlib.train.trainer import native_bf16
 
 def run_check(name: str, fn, rows: list) -> None:
     """Run one check; record (name, PASS/FAIL/SKIP, detail, seconds); a failure never stops the others."""
@@ -99,8 +100,8 @@ def amp_step(amp: str):
 
 
 def check_bf16(gpu: str):
-    if not torch.cuda.is_bf16_supported():
-        return "SKIP", f"bf16 not supported by {gpu}"
+    if not native_bf16(torch.device("cuda")):
+        return "SKIP", f"{gpu} has no native bf16 (compute capability below 8.0)"
     return amp_step("bf16")
 
 

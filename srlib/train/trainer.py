@@ -12,8 +12,8 @@ Per iteration (BasicSR's order):
    iteration (``sampler.py``), so a resumed run stays bit-identical.
 3. EMA update, learning-rate schedulers.
 
-Mixed precision on CUDA (bf16 where supported, else fp16 with a grad
-scaler), channels_last on CUDA, DDP under ``torchrun``. A step whose loss is
+Mixed precision on CUDA (bf16 on GPUs that compute it natively, compute
+capability 8.0 and newer; else fp16 with a grad scaler, as on a T4), channels_last on CUDA, DDP under ``torchrun``. A step whose loss is
 not finite is skipped (``guard.py``: on CUDA without a host-device
 synchronisation per step); several in a row stop training with a message.
 ``fit`` stops at an iteration or a time budget and measures the seconds per
@@ -43,12 +43,26 @@ from srlib.train.recipes import Recipe, generator_of, recipe_dict
 from srlib.train.sampler import IterationBatchSampler
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether the CUDA ``device`` computes bf16 in hardware: compute capability 8.0 (Ampere) and newer.
+
+    Not ``torch.cuda.is_bf16_supported()``: since PyTorch 2.4 it counts emulation
+    (``including_emulation=True``) and says True on a T4 (7.5, Colab's free GPU),
+    where bf16 runs emulated and slowly; fp16 with a gradient scaler is the T4's path.
+    """
+    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= (8, 0)
+
+
 def amp_dtype(device: torch.device, amp: str):
-    """None (fp32), torch.bfloat16 or torch.float16 for ``amp`` in auto/off/bf16/fp16."""
+    """None (fp32), torch.bfloat16 or torch.float16 for ``amp`` in auto/off/bf16/fp16.
+
+    ``auto``: fp32 off CUDA; bf16 on GPUs with native bf16 (``native_bf16``), else fp16,
+    which the trainer pairs with a gradient scaler. Taught in: notebook 07, section 4.
+    """
     if amp == "off" or (amp == "auto" and device.type != "cuda"):
         return None
     if amp == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if native_bf16(device) else torch.float16
     return {"bf16": torch.bfloat16, "fp16": torch.float16}[amp]
 
 

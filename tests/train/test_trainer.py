@@ -222,3 +222,17 @@ def test_ddp_with_gloo_and_two_processes(tmp_path):
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "generator.pt").exists() and (tmp_path / "ckpt_000002.pt").exists()
+
+
+@pytest.mark.parametrize("capability, expected", [((7, 5), torch.float16), ((7, 0), torch.float16),
+                                                  ((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16)])
+def test_auto_precision_uses_bf16_only_where_the_gpu_computes_it(monkeypatch, capability, expected):
+    """Issue #22: a T4 (7.5) trains in fp16 with a gradient scaler, even though
+    torch.cuda.is_bf16_supported() says True there (it counts emulation)."""
+    from srlib.train.trainer import amp_dtype
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    assert amp_dtype(torch.device("cuda", 0), "auto") == expected
+    assert amp_dtype(torch.device("cpu"), "auto") is None
+    assert amp_dtype(torch.device("cuda", 0), "fp16") == torch.float16
