@@ -11,6 +11,11 @@ evaluation protocol, worked through on one image"):
 5. SSIM: Gaussian window 11 x 11, sigma 1.5, K1 = 0.01, K2 = 0.03, valid
    region only, averaged over channels.
 
+Beside them, three measures of texture (not perceptual metrics): gradient
+energy counts fine detail, and rewards any high frequency, a stamped grid as
+much as fur; grid contrast and grid share measure how much of what a
+generator adds to bicubic is one small pattern repeated everywhere.
+
 Inputs: numpy (H, W, 3) uint8 or float in [0, 1] (returns a float), or torch
 (N, 3, H, W) float in [0, 1] (returns a (N,) tensor of per-image values).
 Taught in: notebooks 01 and 08.
@@ -128,3 +133,70 @@ def gradient_energy(img, crop_border: int = 4) -> float:
 def relative_gradient_energy(sr, hr, crop_border: int = 4) -> float:
     """``gradient_energy(sr) / gradient_energy(hr)``: 1 means as much fine detail as the photo."""
     return gradient_energy(sr, crop_border) / gradient_energy(hr, crop_border)
+
+
+GRID_THRESHOLD = 10.0  # grid contrast above this: a periodic pattern (about twice a photo's own level)
+
+
+def grid_contrast(img) -> float:
+    """How strongly an image repeats every 2 or 4 pixels: spectral peaks at the frequencies k N / 4.
+
+    An x4 generator whose upsampler treats the 4 x 4 output pixels of an LR pixel
+    differently stamps a pattern of period 2 or 4 (a checkerboard, or stripes;
+    Odena et al. 2016, distill.pub/2016/deconv-checkerboard). On a central square
+    (side a multiple of 8; borders excluded) with a Hann window, the power at the
+    15 frequencies (u, v) in {0, N/4, N/2, 3N/4}^2 \\ (0, 0) is divided by the median
+    power of a ring of neighbours around each, and the 15 ratios are averaged.
+    A smooth spectrum gives 1 to 2; a photo about 5 (one period-2 bin of its own);
+    a stamped grid hundreds or more. The measure ignores the image's contrast, so
+    apply it to what a network adds to bicubic (its residual), where a grid lives.
+
+    Args:
+        img: torch (3, H, W) or (1, 3, H, W), any range (a residual is centred on 0).
+    Taught in: notebook 03, section 3; used on the GAN models in notebooks 00, 05 and 08.
+    """
+    img = img.detach().cpu().double()
+    img = img[0] if img.ndim == 4 else img  # (3, H, W)
+    side = min(img.shape[-2:]) // 2 // 8 * 8  # a central square, a multiple of 8
+    if side < 16:
+        raise ValueError(f"image {tuple(img.shape[-2:])} too small for grid_contrast: needs at least 32 x 32")
+    top, left = (img.shape[-2] - side) // 2, (img.shape[-1] - side) // 2
+    centre = img[:, top:top + side, left:left + side]  # (3, side, side)
+    hann = torch.hann_window(side, periodic=False, dtype=torch.float64)
+    centre = (centre - centre.mean(dim=(1, 2), keepdim=True)) * hann[:, None] * hann[None, :]
+    power = (torch.fft.fft2(centre).abs() ** 2).sum(0)  # (side, side), channels summed
+    step, ratios = side // 4, []
+    for u in range(0, side, step):
+        for v in range(0, side, step):
+            if (u, v) == (0, 0):
+                continue  # the mean, not a pattern
+            ring = [power[(u + du) % side, (v + dv) % side] for du in range(-3, 4) for dv in range(-3, 4)
+                    if max(abs(du), abs(dv)) >= 2]  # the peak's own window-smeared bins excluded
+            ratios.append(power[u, v] / torch.stack(ring).median())
+    return float(torch.stack(ratios).mean())
+
+
+def grid_share(residual, period: int = 4) -> float:
+    """The share of a residual's energy that is one ``period`` x ``period`` tile repeated everywhere.
+
+    The residual (what a generator adds to bicubic) is cut into period x period
+    tiles; their mean tile P, minus its own mean (a constant offset is no
+    pattern), repeated over the image, is the part of the residual that is the
+    same stamp everywhere. grid_share = ||tile(P)||^2 / ||r - mean(r)||^2, per
+    channel summed: 0 for a natural residual (HR - bicubic scores about 0.0000),
+    1 for a pure stamp.
+
+    Args:
+        residual: torch (3, H, W) or (1, 3, H, W); H and W are cropped to multiples of ``period``.
+    Taught in: notebook 05, section 6.
+    """
+    r = residual.detach().cpu().double()
+    r = r[0] if r.ndim == 4 else r  # (C, H, W)
+    c, h, w = r.shape
+    r = r[:, : h // period * period, : w // period * period]
+    r = r - r.mean(dim=(1, 2), keepdim=True)
+    tiles = r.reshape(c, h // period, period, w // period, period)  # (C, h/p, p, w/p, p)
+    pattern = tiles.mean(dim=(1, 3))  # (C, p, p): the mean tile
+    pattern = pattern - pattern.mean(dim=(1, 2), keepdim=True)
+    stamped = (pattern ** 2).sum() * (h // period) * (w // period)
+    return float(stamped / (r ** 2).sum().clamp_min(1e-30))

@@ -69,3 +69,22 @@ def test_forgotten_division_by_255_is_caught():
 def test_shape_mismatch():
     with pytest.raises(ValueError, match="shapes differ"):
         psnr(np.zeros((16, 16, 3)), np.zeros((16, 12, 3)))
+
+
+def test_grid_contrast_and_share_tell_a_stamped_grid_from_a_natural_residual():
+    """Issue #22: the texture measures that stand beside gradient energy."""
+    from srlib.data import sample_dataset
+    from srlib.metrics import GRID_THRESHOLD, grid_contrast, grid_share
+
+    torch.manual_seed(0)
+    noise = torch.randn(3, 128, 128)
+    stamp = torch.randn(3, 4, 4).repeat(1, 32, 32)  # one 4 x 4 tile everywhere
+    assert grid_contrast(noise) < 2 and grid_share(noise) < 0.01
+    assert grid_contrast(stamp + 0.3 * noise) > 100 * GRID_THRESHOLD
+    assert grid_share(stamp + 0.3 * noise) > 0.85
+    assert grid_share(stamp + 5.0) > 0.99  # a constant offset is no pattern
+    img_lr, img_hr = sample_dataset("val", scale=4)[0]
+    residual = img_hr[None] - imresize(img_lr[None].double(), 4).float()  # what a generator should add
+    assert grid_contrast(residual) < GRID_THRESHOLD and grid_share(residual) < 0.01
+    with pytest.raises(ValueError, match="too small"):
+        grid_contrast(torch.zeros(3, 20, 20))
