@@ -37,6 +37,8 @@ class GeneratorConfig:
         num_block: depth: RRDBs, residual blocks, or ESPCN blocks.
         num_grow_ch: growth channels of a dense block (RRDBNet only).
         scale: upscaling factor, one of 2, 3, 4, 8.
+        bicubic_skip: RRDBNet only: learn the residual over MATLAB bicubic (the
+            course's small shipped models; not in the paper, see ``srlib.models.rrdb``).
     """
 
     architecture: str = "rrdbnet"
@@ -44,6 +46,7 @@ class GeneratorConfig:
     num_block: int = 23
     num_grow_ch: int = 32
     scale: int = 4
+    bicubic_skip: bool = False
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -56,6 +59,9 @@ class GeneratorConfig:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
         if not (isinstance(self.num_block, int) and self.num_block >= 0):
             raise ValueError(f"num_block must be an integer >= 0, got {self.num_block!r}")
+        if self.bicubic_skip and self.architecture != "rrdbnet":
+            raise ValueError(f"bicubic_skip is an RRDBNet option; {self.architecture!r} "
+                             + ("has its own bicubic skip" if self.architecture == "espcn" else "has none"))
 
     @classmethod
     def from_dict(cls, config: dict) -> GeneratorConfig:
@@ -83,7 +89,7 @@ def build_generator(config: GeneratorConfig | dict) -> nn.Module:
     cfg = config if isinstance(config, GeneratorConfig) else GeneratorConfig.from_dict(config)
     common = dict(num_feat=cfg.num_feat, num_block=cfg.num_block, scale=cfg.scale)
     if cfg.architecture == "rrdbnet":
-        return RRDBNet(num_grow_ch=cfg.num_grow_ch, **common)
+        return RRDBNet(num_grow_ch=cfg.num_grow_ch, bicubic_skip=cfg.bicubic_skip, **common)
     if cfg.architecture == "srresnet":
         return SRResNet(**common)
     if cfg.architecture == "msrresnet":

@@ -14,6 +14,13 @@ RRDBNet: conv_first, 23 RRDBs, conv_body, trunk skip (a sum), nearest x2 +
 conv twice, conv_hr, conv_last. No BatchNorm anywhere. 16,697,987
 parameters at the paper's size; state-dict names match the public BasicSR
 weights (see ``srlib.models.weights`` for the older namings).
+
+Deviation, for the course's small CPU-trained models only (``bicubic_skip=True``;
+off by default and in the paper): the output adds MATLAB bicubic of the input,
+so the network learns the residual over bicubic (VDSR's global skip, Kim et al.
+2016) and a short budget starts at bicubic instead of at a blank image. MATLAB's
+bicubic (``srlib.data.imresize``) because it is the baseline the course scores
+against (notebook 01); it adds no parameters, so the state dict is unchanged.
 Taught in: notebook 02 and exercise 02.
 """
 
@@ -23,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from srlib.data.imresize import imresize
 from srlib.models.upsample import make_upsampler, upsample_stages
 
 
@@ -90,14 +98,18 @@ class RRDBNet(nn.Module):
         upsampler: 'nearest' (ESRGAN; layers named conv_up1, conv_up2, ... as in
             the public weights), 'pixelshuffle' or 'transposed'.
         res_scale: beta (0.2). init_scale: RDB conv init factor (0.1).
+        bicubic_skip: add MATLAB bicubic of the input to the output (the course's
+            small models; see the module docstring). conv_last then starts at a
+            tenth of its Kaiming scale, so training starts close to bicubic.
     Input (B, 3, h, w) in [0, 1]; output (B, 3, h*scale, w*scale), not clipped.
     """
 
     def __init__(self, num_in_ch: int = 3, num_out_ch: int = 3, num_feat: int = 64,
                  num_block: int = 23, num_grow_ch: int = 32, scale: int = 4,
-                 upsampler: str = "nearest", res_scale: float = 0.2, init_scale: float = 0.1):
+                 upsampler: str = "nearest", res_scale: float = 0.2, init_scale: float = 0.1,
+                 bicubic_skip: bool = False):
         super().__init__()
-        self.scale, self.upsampler = scale, upsampler
+        self.scale, self.upsampler, self.bicubic_skip = scale, upsampler, bicubic_skip
         self.conv_first = nn.Conv2d(num_in_ch, num_feat, kernel_size=3, padding=1)
         self.body = nn.Sequential(*[RRDB(num_feat, num_grow_ch, res_scale, init_scale)
                                     for _ in range(num_block)])
@@ -111,8 +123,15 @@ class RRDBNet(nn.Module):
         self.conv_hr = nn.Conv2d(num_feat, num_feat, kernel_size=3, padding=1)
         self.conv_last = nn.Conv2d(num_feat, num_out_ch, kernel_size=3, padding=1)
         self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
+        if bicubic_skip:
+            scaled_kaiming_(self.conv_last, 0.1)  # start close to bicubic
 
     def forward(self, x: Tensor) -> Tensor:
+        out = self.body_and_upsampler(x)  # (B, 3, h*s, w*s)
+        return out + imresize(x, self.scale) if self.bicubic_skip else out
+
+    def body_and_upsampler(self, x: Tensor) -> Tensor:
+        """ESRGAN's network proper: (B, 3, h, w) -> (B, 3, h*s, w*s)."""
         feat = self.conv_first(x)  # (B, C, h, w)
         feat = feat + self.conv_body(self.body(feat))  # trunk skip: a sum, not x * x1
         if self.upsampler == "nearest":

@@ -76,3 +76,25 @@ def test_msrresnet_initialisation_is_basicsrs_kaiming_times_0_1():
         fan_in = conv.weight[0].numel()
         assert conv.weight.std().item() == pytest.approx(0.1 * math.sqrt(2 / fan_in), rel=0.2)
         assert not conv.bias.any()
+
+
+def test_rrdbnet_bicubic_skip_starts_near_matlab_bicubic_and_keeps_the_state_dict():
+    """The course's small models learn the residual over MATLAB bicubic (issue #22); the paper's net does not."""
+    from srlib.data import imresize
+    from srlib.models import GeneratorConfig, build_generator
+
+    torch.manual_seed(0)
+    skip = RRDBNet(num_feat=16, num_block=1, num_grow_ch=8, bicubic_skip=True)
+    plain = RRDBNet(num_feat=16, num_block=1, num_grow_ch=8)
+    assert skip.state_dict().keys() == plain.state_dict().keys()
+    x = torch.rand(1, 3, 12, 12)
+    with torch.no_grad():
+        out, bicubic = skip(x), imresize(x, 4)
+        assert out.shape == (1, 3, 48, 48)
+        torch.testing.assert_close(out - skip.body_and_upsampler(x), bicubic)
+        assert (out - bicubic).abs().mean() < 0.1 * bicubic.abs().mean()  # starts close to bicubic
+    config = GeneratorConfig("rrdbnet", num_feat=16, num_block=1, num_grow_ch=8, bicubic_skip=True)
+    assert build_generator(config).bicubic_skip
+    assert GeneratorConfig.from_dict({"architecture": "rrdbnet"}).bicubic_skip is False  # older files
+    with pytest.raises(ValueError, match="RRDBNet option"):
+        GeneratorConfig("srresnet", bicubic_skip=True)
