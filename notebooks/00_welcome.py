@@ -123,7 +123,7 @@ plt.show()
 # with network interpolation at the end (06-08):
 
 # %%
-from srlib.diagrams import draw_esrgan_pipeline
+from srlib.course.diagrams import draw_esrgan_pipeline
 
 draw_esrgan_pipeline()
 plt.show()

@@ -104,7 +104,7 @@ for depth in (2, 8, 32):
 # %%
 import matplotlib.pyplot as plt
 
-from srlib.diagrams import draw_rdb, draw_rrdb, draw_srresnet
+from srlib.course.diagrams import draw_rdb, draw_rrdb, draw_srresnet
 
 draw_srresnet()
 plt.show()

@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from srlib.colab import on_colab
+from srlib.course.colab import on_colab
 from srlib.course import setup
 
 profile, device = setup(seed=0)
@@ -80,7 +80,7 @@ print(f"planned: {sum(MINUTES.values())} of {SESSION_MINUTES} minutes "
 # %%
 import tempfile
 
-from srlib.colab import mount_drive
+from srlib.course.colab import mount_drive
 
 if ON_COLAB:
     STORE, ON_DRIVE = mount_drive()
@@ -103,7 +103,7 @@ print("runs live on Google Drive" if ON_DRIVE else "runs live in a local folder"
 # bundled photos.
 
 # %% tags=["nbval-ignore-output"]
-from srlib.colab import div2k_subimages
+from srlib.course.colab import div2k_subimages
 
 start = time.perf_counter()
 if profile.name == "gpu":

@@ -160,7 +160,7 @@ def cmd_pretrained(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade students' exercise notebooks into a CSV (and markdown feedback)."""
-    from srlib.grading import EXERCISES, Limits, grade
+    from srlib.course.grading import EXERCISES, Limits, grade
 
     if args.exercise and args.exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {args.exercise!r}; choose from {', '.join(EXERCISES)}")

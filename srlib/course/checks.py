@@ -3,14 +3,14 @@
 A check probes the student's object on seeded inputs, packs what it saw as
 plain data (exactly what ``srlib grade`` sends from a student's process to
 its own), and judges that data. The tasks, probes and judges live in
-``srlib.exercises`` (one module per exercise), not in the notebooks, so
+``srlib.course.exercises`` (one module per exercise), not in the notebooks, so
 editing a notebook cannot weaken them. Taught in: the exercise notebooks (01-05, 07, 08).
 """
 
 from __future__ import annotations
 
-from srlib.exercises import Report, find_task, judge, observe
-from srlib.exercises.observations import pack, unpack
+from srlib.course.exercises import Report, find_task, judge, observe
+from srlib.course.exercises.observations import pack, unpack
 
 NOTEBOOK_SEED = 0  # the grader draws a secret seed instead
 

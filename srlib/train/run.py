@@ -45,7 +45,7 @@ def datasets(data: str, recipe: Recipe, root: str = "data"):
 
         sub_hr = Path(root) / "DIV2K" / "DIV2K_train_HR_sub"
         sub_lr = Path(root) / "DIV2K" / f"DIV2K_train_LR_bicubic_X{recipe.scale}_sub"
-        if sub_hr.is_dir() and sub_lr.is_dir():  # the full-size images may be gone (srlib.colab)
+        if sub_hr.is_dir() and sub_lr.is_dir():  # the full-size images may be gone (srlib.course.colab)
             hr_dir, lr_dir = sub_hr, sub_lr
         else:
             hr_dir, lr_dir = div2k_folders(root, "train", recipe.scale)

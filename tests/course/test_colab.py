@@ -1,4 +1,4 @@
-"""srlib.colab: Drive with a local fallback, DIV2K sub-images made once and restored (no download)."""
+"""srlib.course.colab: Drive with a local fallback, DIV2K sub-images made once and restored (no download)."""
 
 import sys
 import types
@@ -6,7 +6,7 @@ import types
 import numpy as np
 import pytest
 
-from srlib.colab import div2k_subimages, mount_drive
+from srlib.course.colab import div2k_subimages, mount_drive
 from srlib.data import save_image
 from srlib.train import get_recipe
 from srlib.train.run import datasets

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from srlib import diagrams  # noqa: E402
+from srlib.course import diagrams  # noqa: E402
 from srlib.models import VGGStyleDiscriminator  # noqa: E402
 
 

@@ -16,9 +16,9 @@ Taught in: README (instructors' section) and every exercise notebook.
 
 from __future__ import annotations
 
-from srlib.exercises import (ex01_paired_crop_augment, ex02_rrdb, ex03_pixel_shuffle, ex04_perceptual_loss,
+from srlib.course.exercises import (ex01_paired_crop_augment, ex02_rrdb, ex03_pixel_shuffle, ex04_perceptual_loss,
                              ex05_gradient_penalty_ragan, ex07_gan_training_step, ex08_evaluation_protocol)
-from srlib.exercises.core import Exercise, Report, Step, Task, judge, observe
+from srlib.course.exercises.core import Exercise, Report, Step, Task, judge, observe
 
 EXERCISES: dict[str, Exercise] = {module.EXERCISE.name: module.EXERCISE for module in (
     ex01_paired_crop_augment, ex02_rrdb, ex03_pixel_shuffle, ex04_perceptual_loss, ex05_gradient_penalty_ragan,

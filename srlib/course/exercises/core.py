@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-SRLIB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../srlib
+SRLIB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # .../srlib
 
 
 @dataclass
@@ -92,7 +92,7 @@ class _Trace:
         self.files: set[str] = set()
         self.builtins: set[str] = set()
         self.watch_builtins = watch_builtins
-        self._skip = os.path.join(SRLIB_DIR, "exercises")
+        self._skip = os.path.join(SRLIB_DIR, "course", "exercises")
 
     def _call(self, frame):
         path = frame.f_code.co_filename
@@ -153,7 +153,7 @@ def probes(task: Task) -> list:
 
 def observe(task: Task, obj, seed: int) -> dict:
     """Run each of the task's probes on ``obj`` (the student's code) and collect plain data."""
-    from srlib.exercises.observations import to_plain
+    from srlib.course.exercises.observations import to_plain
 
     inputs = task.inputs(seed)
     obs: dict[str, Any] = {"identity": _identity(obj), "values": [], "errors": []}

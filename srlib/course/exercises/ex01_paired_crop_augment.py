@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from srlib.exercises.core import Exercise, Step, Task, expect_count
+from srlib.course.exercises.core import Exercise, Step, Task, expect_count
 
 DRAWS = 400  # crops per probe: every corner of the test image is hit with near certainty
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srlib.exercises.core import Exercise, Step, Task
+from srlib.course.exercises.core import Exercise, Step, Task
 
 SMALL = (16, 8)  # (num_feat, num_grow_ch) of the block whose outputs are compared
 

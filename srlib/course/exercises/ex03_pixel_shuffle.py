@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from srlib.exercises.core import Exercise, Step, Task, expect_count
+from srlib.course.exercises.core import Exercise, Step, Task, expect_count
 
 SHAPES = (((1, 4, 3, 5), 2), ((2, 27, 4, 4), 3), ((3, 48, 2, 7), 4))
 

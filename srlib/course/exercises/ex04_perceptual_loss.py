@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srlib.exercises.core import Exercise, Step, Task, expect_count
+from srlib.course.exercises.core import Exercise, Step, Task, expect_count
 
 # The probes never import srlib.losses: the grader keeps the task's library out of the student's process.
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srlib.exercises.core import Exercise, Step, Task, expect_count
+from srlib.course.exercises.core import Exercise, Step, Task, expect_count
 
 LIBRARY = ("srlib.losses.adversarial",)
 

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srlib.exercises.core import Exercise, Step, Task
+from srlib.course.exercises.core import Exercise, Step, Task
 
 LEARNING_RATE = 0.1
 ADVERSARIAL_WEIGHT = 0.5  # large on purpose: a D that is not frozen visibly changes the step

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from srlib.exercises.core import Exercise, Step, Task, expect_count
+from srlib.course.exercises.core import Exercise, Step, Task, expect_count
 
 SIZES = (((24, 36), 2), ((27, 33), 3), ((32, 40), 4))  # (H, W) of HR, and its scale
 FULL_RANGE = (0.299, 0.587, 0.114)  # BT.601 luma without the studio-swing offset (JPEG, PIL's "L")

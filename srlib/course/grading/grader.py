@@ -4,9 +4,9 @@ For each task of each notebook the grader
 
 1. reads the notebook itself and keeps the code cells up to the one that
    defines the task's object; a cell that reaches for the course library's
-   own implementation of the task scores 0 (``srlib.grading.source``);
-2. starts a fresh student process (``srlib.grading.worker``) with resource
-   limits (``srlib.grading.limits``), a time limit, a per-run nonce and a
+   own implementation of the task scores 0 (``srlib.course.grading.source``);
+2. starts a fresh student process (``srlib.course.grading.worker``) with resource
+   limits (``srlib.course.grading.limits``), a time limit, a per-run nonce and a
    secret seed; it runs those cells and the task's probe, and writes
    observations as plain data, never a score;
 3. checks that the file answers this task of this exercise with this nonce,
@@ -35,10 +35,10 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from srlib.exercises import EXERCISES, Exercise, Task, exercise_of, judge
-from srlib.exercises.observations import MAX_BYTES, unpack
-from srlib.grading.limits import Limits, unsupported_limits
-from srlib.grading.source import cells_for, code_cells, policy_problems
+from srlib.course.exercises import EXERCISES, Exercise, Task, exercise_of, judge
+from srlib.course.exercises.observations import MAX_BYTES, unpack
+from srlib.course.grading.limits import Limits, unsupported_limits
+from srlib.course.grading.source import cells_for, code_cells, policy_problems
 
 STARTUP_SECONDS = 90  # a fresh process importing torch, before the task's own time limit starts
 
@@ -104,7 +104,7 @@ def _run_student_process(job: dict, timeout: float) -> int | None:
     stopped at the limit.
     """
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")  # several workers share the machine
-    proc = subprocess.Popen([sys.executable, "-I", "-m", "srlib.grading.worker"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-I", "-m", "srlib.course.grading.worker"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
                             cwd=job["private"])  # -I and this cwd: nothing of the grader's folders on sys.path
     try:

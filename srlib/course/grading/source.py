@@ -11,14 +11,14 @@
    private module attributes (``torch._C``), ``torch.ops`` or ``torch.load``,
    or any part of srlib but ``srlib.checks`` and ``srlib.course`` scores 0
    for the task (the student process cannot import the rest anyway: see
-   ``srlib.grading.limits``); so does a built-in the task forbids
+   ``srlib.course.grading.limits``); so does a built-in the task forbids
    (``F.pixel_shuffle`` in exercise 03).
 
 This runs in the grader's process, so no student code can change its answer;
 it never imports or runs anything the notebook names. It is a first filter
 with clear messages, not the wall: Python offers too many roads to an
 attribute for a list of names to close them all, which is why the student's
-process is also confined (``srlib.grading.limits``) and never holds the
+process is also confined (``srlib.course.grading.limits``) and never holds the
 course library. Taught in: README (instructors' section).
 """
 
@@ -32,7 +32,7 @@ BLOCKED_MODULES = {  # modules that reach into the running process, other proces
     "_thread", "multiprocessing", "concurrent", "pickle", "marshal", "types", "socket", "shutil", "pathlib", "io",
     "resource", "traceback", "atexit", "code", "codeop", "runpy", "pkgutil", "zipimport", "zipfile", "tempfile",
     "mmap", "dill", "cloudpickle", "joblib", "dis", "linecache", "tracemalloc", "faulthandler", "posix",
-    "nbformat", "IPython", "srlib.exercises", "srlib.grading", "srlib.__main__", "srlib.cli", "torch.multiprocessing",
+    "nbformat", "IPython", "srlib.course.exercises", "srlib.course.grading", "srlib.course.colab", "srlib.course.diagrams", "srlib.__main__", "srlib.cli", "torch.multiprocessing",
     "torch.utils.cpp_extension", "torch.hub", "torch.library", "torch.ops", "torch.jit", "torch.package"}
 BLOCKED_CALLS = {"exec", "eval", "compile", "__import__", "open", "globals", "vars", "locals", "breakpoint",
                  "input", "exit", "quit", "help"}

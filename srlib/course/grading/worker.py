@@ -1,6 +1,6 @@
 """The student process: run a notebook's code and one task's probe, report plain data.
 
-    python -m srlib.grading.worker < job.json
+    python -m srlib.course.grading.worker < job.json
 
 The grader starts one per task and sends the job on stdin: the code cells
 to run (those up to the task's definition, already read and checked by the
@@ -8,7 +8,7 @@ grader), the task, a per-run nonce, the seed of the probe's inputs, the time
 limit, the resource limits, the file to write and a scratch folder. After its
 imports it limits itself, says ``ready`` on stdout (the grader's clock starts
 then), and runs the student's code. It decides nothing: it writes
-observations (``srlib.exercises.observations``, never a score), and the
+observations (``srlib.course.exercises.observations``, never a score), and the
 grader judges them in its own process. Whatever the student's code changes
 here can at worst spoil this task's observations.
 """
@@ -34,7 +34,7 @@ def _on_alarm(signum, frame):
 
 def run_cells(cells: list[str], timeout: float, namespace: dict) -> list[str]:
     """Execute ``cells`` in ``namespace``, each under what is left of ``timeout``; messages for failures."""
-    from srlib.grading.source import is_check_cell, strip_magics
+    from srlib.course.grading.source import is_check_cell, strip_magics
 
     messages, start = [], time.monotonic()
     for i, source in enumerate(cells):
@@ -64,7 +64,7 @@ def warm_up(task) -> None:
     """Run each kind of kernel once, so thread pools, JIT code and lazy imports exist before the limits."""
     import torch
 
-    from srlib.exercises.core import observe
+    from srlib.course.exercises.core import observe
 
     x = torch.randn(2, 3, 8, 8, requires_grad=True)
     y = torch.nn.functional.conv2d(x, torch.randn(4, 3, 3, 3), padding=1)
@@ -81,10 +81,10 @@ def main() -> int:
 
     import srlib.checks  # noqa: F401 - what a notebook may import from srlib, loaded before files close
     import srlib.course  # noqa: F401
-    from srlib.exercises import find_task
-    from srlib.exercises.core import observe
-    from srlib.exercises.observations import pack
-    from srlib.grading.limits import Limits, apply
+    from srlib.course.exercises import find_task
+    from srlib.course.exercises.core import observe
+    from srlib.course.exercises.observations import pack
+    from srlib.course.grading.limits import Limits, apply
 
     exercise, task = find_task(job["task"])
     warm_up(task)

@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from srlib.checks import check, run_check
-from srlib.exercises import EXERCISES, find_task, judge, observe
-from srlib.exercises.observations import MAX_BYTES, pack, unpack
+from srlib.course.exercises import EXERCISES, find_task, judge, observe
+from srlib.course.exercises.observations import MAX_BYTES, pack, unpack
 
 
 def messages(report):
@@ -219,7 +219,7 @@ def test_pixel_shuffle_and_stage_mistakes():
 
 
 def test_perceptual_loss_mistakes():
-    from srlib.exercises.ex04_perceptual_loss import LAYER_NAMES
+    from srlib.course.exercises.ex04_perceptual_loss import LAYER_NAMES
 
     index = {name: i + i // 4 for i, name in enumerate(LAYER_NAMES)}  # wrong: ignores the pools' places
     assert not run_check("vgg_layer_index", index.__getitem__).ok
@@ -434,7 +434,7 @@ def test_observations_cross_as_plain_data_only():
 
 
 def test_empty_or_missing_observations_never_pass():
-    from srlib.exercises.core import probes
+    from srlib.course.exercises.core import probes
 
     for exercise in EXERCISES.values():
         for task in exercise.tasks:

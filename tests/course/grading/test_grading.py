@@ -12,8 +12,8 @@ import pytest
 
 from helpers import ROOT
 from srlib.cli import main
-from srlib.grading import EXERCISES, Limits, grade
-from srlib.grading.source import cells_for, policy_problems, strip_magics
+from srlib.course.grading import EXERCISES, Limits, grade
+from srlib.course.grading.source import cells_for, policy_problems, strip_magics
 
 pytestmark = pytest.mark.slow  # grading runs notebooks in confined worker processes
 
@@ -167,7 +167,7 @@ def test_the_policy_refuses_what_an_exercise_never_needs_and_nothing_else():
                "x = getattr(torch, 'o' + 'ps')", "x = getattr(torch, 'sys')", "T = torch\nS = T.sys",
                "(t := torch).os", "f = lambda m=torch: m.sys", "match torch:\n    case object(sys=s): pass",
                "import operator\noperator.attrgetter('__globals__')", "def g():\n    yield me.gi_frame.f_back",
-               "from srlib.course import *", "import srlib.exercises.core",
+               "from srlib.course import *", "import srlib.course.exercises.core",
                "import torch.nn.functional as F\nF.pixel_shuffle(x, 2)", "import torch\ntorch.load('w.pt')",
                "__builtins__", "from torch import ops", "import gc", "x = 0" + " + 0" * 200_000]
     fine = ["from srlib.checks import check\nfrom srlib.course import setup", "import srlib",
@@ -188,7 +188,7 @@ def test_the_student_process_cannot_reach_the_library_proc_or_the_graders_files(
     scratch.mkdir()
     script = ("import os, torch\n"
               "import srlib.checks, srlib.course\n"
-              "from srlib.grading.limits import Limits, apply\n"
+              "from srlib.course.grading.limits import Limits, apply\n"
               f"apply(Limits(), scratch={str(scratch)!r})\n"
               "print('conv', torch.nn.functional.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 3, 3)).sum().item())\n"
               "for name, attempt in [('import srlib.models', lambda: __import__('srlib.models')),\n"
@@ -206,7 +206,7 @@ def test_the_student_process_cannot_reach_the_library_proc_or_the_graders_files(
 
 def test_limits_forbid_processes_but_not_threads():
     script = ("import os, subprocess, threading, torch\n"
-              "from srlib.grading.limits import Limits, apply\n"
+              "from srlib.course.grading.limits import Limits, apply\n"
               "apply(Limits(memory_mb=512))\n"
               "t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()\n"
               "print((torch.ones(64, 64) @ torch.ones(64, 64)).sum().item())\n"
@@ -225,18 +225,18 @@ def test_limits_forbid_processes_but_not_threads():
 # ------------------------------------------------------------------ a hostile class
 CHEATS = {  # student: (exercise, extra cell, cell goes after this object's definition)
     "patch_checks": ("ex03_pixel_shuffle", (
-        "import srlib.checks as checks, srlib.exercises as E, srlib.exercises.core as core\n"
+        "import srlib.checks as checks, srlib.course.exercises as E, srlib.course.exercises.core as core\n"
         "for ex in E.EXERCISES.values():\n"
         "    for t in ex.tasks:\n"
         "        object.__setattr__(t, 'steps', ())\n"
         "core.judge = lambda task, obs, seed: core.Report(task.name)\n"
         "core.probes = lambda task: [lambda obj, inputs: [] for _ in {s.observe for s in task.steps}]"), None),
     "report_ok": ("ex03_pixel_shuffle", (
-        "from srlib.exercises.core import Report\n"
+        "from srlib.course.exercises.core import Report\n"
         "Report.ok = property(lambda self: True)\nReport.failed = property(lambda self: [])"), None),
     "gc_result_file": ("ex03_pixel_shuffle", (
         "import gc, io, json, os\n"
-        "from srlib.exercises.observations import pack\n"
+        "from srlib.course.exercises.observations import pack\n"
         "job = next(o for o in gc.get_objects() if isinstance(o, dict) and 'nonce' in o and 'out' in o)\n"
         "open(job['out'], 'wb').write(pack({'exercise': 'ex03_pixel_shuffle', 'task': job['task'],\n"
         "    'nonce': job['nonce'], 'points': 198, 'observations': {'identity': {'modules': [], 'name': 'x'},\n"
@@ -251,7 +251,7 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
         "class RRDB(m.RRDB):\n    pass"), "RRDB"),
     "judge_reference": ("ex02_rrdb", (
         "import torch\nfrom torch import nn\n"
-        "from srlib.exercises.ex02_rrdb import reference_rdb, _dense_channels\n"
+        "from srlib.course.exercises.ex02_rrdb import reference_rdb, _dense_channels\n"
         "class ResidualDenseBlock(nn.Module):\n"
         "    def __init__(self, c=64, g=32):\n"
         "        super().__init__()\n"
@@ -313,7 +313,7 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
         "rgb_to_y = m.rgb_to_y\n"
         "def psnr_y(img_sr, img_hr, scale):\n    return m.psnr(img_sr, img_hr, crop_border=scale)"), "psnr_y"),
     "judge_reference_psnr": ("ex08_evaluation_protocol", (
-        "from srlib.exercises.ex08_evaluation_protocol import _reference_y, reference_psnr\n"
+        "from srlib.course.exercises.ex08_evaluation_protocol import _reference_y, reference_psnr\n"
         "rgb_to_y, psnr_y = _reference_y, reference_psnr"), "psnr_y"),
     "library_trainer": ("ex07_gan_training_step", (
         "from srlib.train.trainer import Trainer\n"
@@ -321,7 +321,7 @@ CHEATS = {  # student: (exercise, extra cell, cell goes after this object's defi
         "def discriminator_step(*args):\n    return Trainer.step(*args)"), "gan_training_step"),
     "judge_reference_step": ("ex07_gan_training_step", (
         "import torch\n"
-        "import srlib.exercises.ex07_gan_training_step as ex\n"
+        "import srlib.course.exercises.ex07_gan_training_step as ex\n"
         "def gan_training_step(generator, discriminator, opt_g, opt_d, img_lr, img_hr, g_loss_fn, d_loss_fn):\n"
         "    ref = ex.reference(0)\n"
         "    return ref['loss_g'], ref['loss_d']"), "gan_training_step"),
@@ -411,10 +411,10 @@ def test_a_hostile_class_scores_zero_and_honest_students_keep_full_marks(tmp_pat
                   for r in rows}
     assert "keeps the course library out of reach" in by_student["library_classes"]
     assert "ran out of memory" in by_student["memory_bomb"]
-    assert "imports os" in by_student["fork_bomb"] and "imports srlib.exercises" in by_student["judge_reference"]
+    assert "imports os" in by_student["fork_bomb"] and "imports srlib.course.exercises" in by_student["judge_reference"]
     assert "keeps the course library out of reach" in by_student["library_metrics"]
     assert "keeps the course library out of reach" in by_student["library_trainer"]
-    assert "imports srlib.exercises" in by_student["judge_reference_psnr"]
+    assert "imports srlib.course.exercises" in by_student["judge_reference_psnr"]
     assert "within the time limit" in by_student["ignore_the_alarm"]
     assert "not a readable notebook" in by_student["number_cell"] and "symbolic link" in by_student["linked"]
     assert "too large or too deeply nested" in by_student["deep_cell"]
