@@ -9,7 +9,7 @@ bundled photos against MATLAB-bicubic upscaling under the literature's
 protocol (PSNR/SSIM on Y, border 4). Writes ``generator.pt``,
 ``metrics.json`` and ``comparison.png``. An application of the library (it
 trains, then evaluates), so it lives beside ``srlib.train`` and ``srlib.infer``
-rather than inside either; ``srlib.train.demo`` still imports it.
+rather than inside either.
 Taught in: notebook 06, section 5 (the same from the command line).
 """
 

@@ -24,6 +24,8 @@ import tarfile
 import time
 from pathlib import Path
 
+from srlib.files import atomic_path
+
 DRIVE_ENV = "SRLIB_DRIVE_MOUNT"
 COURSE_FOLDER = "srgan-course"
 
@@ -93,11 +95,9 @@ def div2k_subimages(root: str | Path = "data", cache: str | Path | None = None, 
     note = f"DIV2K downloaded and cut into sub-images in {made:.0f} s"
     if archive is not None:
         archive.parent.mkdir(parents=True, exist_ok=True)
-        tmp = archive.with_name(archive.name + ".tmp")
-        with tarfile.open(tmp, "w") as tar:  # uncompressed: PNGs are compressed already
+        with atomic_path(archive) as tmp, tarfile.open(tmp, "w") as tar:  # uncompressed: PNGs are compressed
             for folder in _sub_folders(root, scale):
                 tar.add(folder, arcname=str(folder.relative_to(root)))
-        os.replace(tmp, archive)
         size = archive.stat().st_size / 2**30
         note += f"; archived to {archive} ({size:.1f} GB) in {time.perf_counter() - start - made:.0f} s"
     done.touch()

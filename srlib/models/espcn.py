@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from srlib.models.blocks import ResidualBlockNoBN
-from srlib.models.generator_config import SCALES
+from srlib.models.upsample import SCALES
 
 
 class ResidualESPCN(nn.Module):

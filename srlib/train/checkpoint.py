@@ -16,13 +16,14 @@ Taught in: notebook 07.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from srlib.files import atomic_path
 
 PATTERN = re.compile(r"ckpt_(\d+)\.pt$")
 
@@ -99,9 +100,9 @@ def checkpoints(folder: str | Path) -> list[Path]:
 
 
 def save_atomic(payload: dict, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)  # atomic on POSIX and Windows
+    """``torch.save`` through ``srlib.files.atomic_path``: never half a checkpoint."""
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
 
 
 def save_checkpoint(folder: str | Path, iteration: int, payload: dict, keep_last: int = 3,

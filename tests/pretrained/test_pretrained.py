@@ -6,11 +6,9 @@ import pytest
 import torch
 
 from srlib.cli import main
-from srlib.infer.evaluate import evaluate_generator
-from srlib.metrics import relative_gradient_energy
 from srlib.models import load_generator
 from srlib.models.generator_file import read_metadata
-from srlib.pretrained import NAMES, PRETRAINED_DIR, list_pretrained, pretrained_path
+from srlib.pretrained import NAMES, PRETRAINED_DIR, held_out_scores, list_pretrained, pretrained_path
 
 META_KEYS = {"name", "recipe", "init", "iterations", "seed", "training_seconds", "device", "data", "vgg_weights",
              "command", "torch", "held_out"}
@@ -32,22 +30,14 @@ def test_every_shipped_model_records_how_it_was_made_within_5_mb():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_held_out_scores_are_reproduced(name):
-    from srlib.data import imresize, sample_dataset
-
+    """The one evaluation loop (``held_out_scores``, what tools/pretrain.py records) measures what each file says."""
     held = read_metadata(pretrained_path(name))["metadata"]["held_out"]
-    model = load_generator(name)
-    val = sample_dataset("val", scale=4)
-    mean = evaluate_generator(model, val, 4)["mean"]
-    assert mean["model_psnr"] == pytest.approx(held["psnr_y"], abs=0.01)
-    assert mean["model_ssim"] == pytest.approx(held["ssim_y"], abs=1e-4)
-    assert mean["bicubic_psnr"] == pytest.approx(held["bicubic_psnr_y"], abs=0.01)
-    pairs = [val[i] for i in range(len(val))]
-    with torch.no_grad():
-        energy = [relative_gradient_energy(model(lr[None]).clamp(0, 1), hr[None]) for lr, hr in pairs]
-        bicubic = [relative_gradient_energy(imresize(lr[None].double(), 4).clamp(0, 1).float(), hr[None])
-                   for lr, hr in pairs]
-    assert sum(energy) / len(energy) == pytest.approx(held["gradient_energy"], abs=1e-3)
-    assert sum(bicubic) / len(bicubic) == pytest.approx(held["bicubic_gradient_energy"], abs=1e-3)
+    scores = held_out_scores(load_generator(name), 4, with_gradient_energy=True)
+    for key in ("psnr_y", "bicubic_psnr_y"):
+        assert scores[key] == pytest.approx(held[key], abs=0.01), key
+    assert scores["ssim_y"] == pytest.approx(held["ssim_y"], abs=1e-4)
+    for key in ("gradient_energy", "bicubic_gradient_energy"):
+        assert scores[key] == pytest.approx(held[key], abs=1e-3), key
 
 
 def test_the_models_show_the_trade_off_they_are_shipped_for():
@@ -84,7 +74,7 @@ def test_unknown_or_damaged_names_say_what_to_do(tmp_path, monkeypatch, capsys):
     fake = tmp_path / "pretrained"
     shutil.copytree(PRETRAINED_DIR, fake, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     (fake / "ragan" / "generator.pt").write_bytes(b"not a model")
-    monkeypatch.setattr("srlib.pretrained.PRETRAINED_DIR", fake)
+    monkeypatch.setattr("srlib.models.shipped.PRETRAINED_DIR", fake)
     with pytest.raises(ValueError, match="ragan/generator.pt is damaged.*python tools/pretrain.py --only ragan"):
         list_pretrained()
     with pytest.raises(ValueError, match="ragan/generator.pt is damaged.*python tools/pretrain.py --only ragan"):

@@ -82,7 +82,7 @@ def test_resume_on_another_device_says_so(tmp_path, capsys):
 
 
 def tiny(check_every, name="esrgan_psnr"):
-    recipe = scaled(get_recipe(name), PROFILES["ci"])
+    recipe = scaled(get_recipe(name), PROFILES["ci"].recipe_size)
     return Trainer(recipe, sample_dataset("val", 4, hr_patch=recipe.hr_patch, repeat=10), check_every=check_every)
 
 
