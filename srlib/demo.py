@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 
 import torch
+from torch import nn
 
-from srlib.data import sample_dataset
+from srlib.data import SRDataset, sample_dataset
 from srlib.infer.evaluate import bicubic_upscale, evaluate_generator
 from srlib.metrics import psnr
 from srlib.models.generator_file import save_generator
@@ -29,7 +30,7 @@ from srlib.train.recipes import get_recipe
 from srlib.train.trainer import Trainer
 
 
-def comparison_figure(model, val_set, path: Path, index: int = 0, scale: int = 4) -> None:
+def comparison_figure(model: nn.Module, val_set: SRDataset, path: Path, index: int = 0, scale: int = 4) -> None:
     """LR | bicubic | model | HR, each with a zoomed inset, saved as PNG."""
     import matplotlib
 

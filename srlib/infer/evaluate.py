@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +18,13 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from srlib.data import PairedFolderDataset, benchmark_folders, imresize, sample_dataset
+from srlib.data import PairedFolderDataset, SRDataset, benchmark_folders, imresize, sample_dataset
 from srlib.metrics import psnr, relative_gradient_energy, ssim
 
 BENCHMARKS = {"set5": "Set5", "set14": "Set14", "b100": "B100", "urban100": "Urban100"}
 
 
-def evaluation_set(data: str, scale: int = 4, root: str = "data"):
+def evaluation_set(data: str, scale: int = 4, root: str = "data") -> SRDataset:
     """'samples' (held-out bundled photos), a benchmark name, or a folder of HR images."""
     if data == "samples":
         return sample_dataset("val", scale=scale)
@@ -33,7 +34,8 @@ def evaluation_set(data: str, scale: int = 4, root: str = "data"):
     return PairedFolderDataset(data, scale=scale)
 
 
-def lpips_metric(device="cpu"):
+def lpips_metric(device: str | torch.device = "cpu") -> tuple[Callable[[torch.Tensor, torch.Tensor], float] | None,
+                                                            str | None]:
     """LPIPS (Zhang et al. 2018, AlexNet) if the ``lpips`` package and its weights are available.
 
     Returns (function of two (1, 3, H, W) tensors in [0, 1], None) or (None, a message saying why not).
@@ -77,7 +79,7 @@ def evaluate_generator(model: nn.Module, dataset: Dataset, scale: int = 4, devic
         with_gradient_energy: also ``relative_gradient_energy`` to HR (1 = as much fine detail).
     Returns:
         ``{"per_image": [{"image", "model_psnr", ...}], "mean": {...}, "gain_psnr_db": model - bicubic}``.
-    Taught in: notebook 08, section 1.
+    Taught in: notebook 08, section 2.
     """
     model = model.to(device).eval()
     lpips_fn, note = lpips_metric(device) if with_lpips else (None, None)

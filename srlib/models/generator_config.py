@@ -49,7 +49,7 @@ class GeneratorConfig:
     num_grow_ch: int = 32
     scale: int = 4
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"unknown generator architecture {self.architecture!r}; use one of "
                              f"{', '.join(ARCHITECTURES)}")
@@ -75,6 +75,7 @@ class GeneratorConfig:
         return cls(**config)
 
     def to_dict(self) -> dict:
+        """Plain types, as stored in ``generator.pt`` and in a checkpoint's recipe."""
         return asdict(self)
 
 

@@ -50,7 +50,7 @@ def _config_of(config) -> GeneratorConfig:
     return GeneratorConfig.from_dict({k: config[k] for k in keys if k in config})
 
 
-def save_generator(path: str | Path, model: nn.Module, config, recipe: str = "",
+def save_generator(path: str | Path, model: nn.Module, config: GeneratorConfig | dict | object, recipe: str = "",
                    metadata: dict | None = None) -> Path:
     """Write ``generator.pt`` atomically (temporary file, then rename).
 

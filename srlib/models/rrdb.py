@@ -57,6 +57,7 @@ class ResidualDenseBlock(nn.Module):
         scaled_kaiming_(self, init_scale)
 
     def forward(self, x: Tensor) -> Tensor:
+        """RDB(x) = x + beta * conv5([x, x1, x2, x3, x4]), each x_k from all before it (module docstring)."""
         x1 = self.lrelu(self.conv1(x))  # (B, g, H, W)
         x2 = self.lrelu(self.conv2(torch.cat((x, x1), 1)))  # in: C + g
         x3 = self.lrelu(self.conv3(torch.cat((x, x1, x2), 1)))  # in: C + 2g
@@ -78,6 +79,7 @@ class RRDB(nn.Module):
         self.rdb3 = ResidualDenseBlock(num_feat, num_grow_ch, res_scale, init_scale)
 
     def forward(self, x: Tensor) -> Tensor:
+        """RRDB(x) = x + beta * RDB3(RDB2(RDB1(x))) (ESRGAN Fig. 4), (B, C, H, W) -> same."""
         return x + self.res_scale * self.rdb3(self.rdb2(self.rdb1(x)))
 
 
@@ -113,6 +115,7 @@ class RRDBNet(nn.Module):
         self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
 
     def forward(self, x: Tensor) -> Tensor:
+        """LR (B, 3, h, w) in [0, 1] -> SR (B, 3, h*s, w*s): trunk of RRDBs with a skip, then upsampling."""
         feat = self.conv_first(x)  # (B, C, h, w)
         feat = feat + self.conv_body(self.body(feat))  # trunk skip: a sum, not x * x1
         if self.upsampler == "nearest":

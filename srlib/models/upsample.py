@@ -41,6 +41,7 @@ def upsample_stages(scale: int, allow_three: bool = True) -> list[int]:
 
 
 def make_activation(act: str, num_feat: int) -> nn.Module:
+    """The activation after an upsampling conv: 'prelu' (SRGAN, one slope per channel) or 'lrelu' (ESRGAN, 0.2)."""
     if act == "prelu":
         return nn.PReLU(num_parameters=num_feat)  # SRGAN
     if act == "lrelu":

@@ -34,7 +34,7 @@ def held_out_scores(model: nn.Module, scale: int = 4, device: str | torch.device
     With ``with_gradient_energy``, also each one's gradient energy relative to HR
     (``srlib.metrics.relative_gradient_energy``). What each shipped file records,
     measured by the course's one evaluation loop (``srlib.infer.evaluate_generator``);
-    ``tests/pretrained/`` re-measures it. Taught in: notebook 05, section 6.
+    ``tests/pretrained/`` re-measures it.
     """
     val = sample_dataset("val", scale=scale)
     mean = evaluate_generator(model, val, scale, device=device, with_gradient_energy=with_gradient_energy)["mean"]

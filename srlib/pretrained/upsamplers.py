@@ -52,7 +52,7 @@ class UpsamplerRecipe:
     milestones: tuple[float, ...] = (0.6, 0.85)  # fractions of iters where the rate drops
     gamma: float = 0.25
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.scale not in (2, 4, 8):
             raise ValueError(f"scale={self.scale} unsupported; the transposed conv needs 2, 4 or 8")
         if self.iters < 1 or self.batch_size < 1 or self.hr_patch % self.scale:

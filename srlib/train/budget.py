@@ -27,6 +27,7 @@ STATUS = "status.json"
 
 
 def check_minutes(minutes: float | None) -> None:
+    """Refuse a time budget that is not a positive number of minutes (NaN included)."""
     if minutes is not None and not minutes > 0:  # also refuses NaN
         raise ValueError(f"--minutes must be a positive number of minutes, got {minutes}; leave it out "
                          "to train to --max-iters (or to the end of the recipe)")
@@ -48,6 +49,8 @@ def run_status(folder: str | Path) -> dict | None:
 
 @dataclass(frozen=True)
 class Estimate:
+    """What a schedule costs at a measured speed: hours in all, hours left, sessions needed."""
+
     seconds_per_iteration: float
     total_iters: int
     done_iters: int
@@ -60,6 +63,7 @@ class Estimate:
 
     @property
     def hours_left(self) -> float:
+        """Hours for the iterations not done yet."""
         return self.seconds_per_iteration * max(0, self.total_iters - self.done_iters) / 3600
 
     @property

@@ -29,6 +29,7 @@ PATTERN = re.compile(r"ckpt_(\d+)\.pt$")
 
 
 def rng_state() -> dict:
+    """Every random-number generator's state (PyTorch, CUDA, Python, NumPy) as plain types."""
     state = {"torch": torch.get_rng_state(), "python": _listify(random.getstate()),
              "numpy": _numpy_state()}
     if torch.cuda.is_available():
@@ -37,6 +38,7 @@ def rng_state() -> dict:
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore what ``rng_state`` saved (on as many GPUs as both machines have)."""
     torch.set_rng_state(state["torch"])
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
@@ -107,6 +109,7 @@ def save_atomic(payload: dict, path: Path) -> None:
 
 def save_checkpoint(folder: str | Path, iteration: int, payload: dict, keep_last: int = 3,
                     is_best: bool = False) -> Path:
+    """Write ``folder/ckpt_NNNNNN.pt`` (and ``best.pt``) atomically; keep the last ``keep_last``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"ckpt_{iteration:06d}.pt"
@@ -119,6 +122,7 @@ def save_checkpoint(folder: str | Path, iteration: int, payload: dict, keep_last
 
 
 def load_checkpoint(path: str | Path) -> dict:
+    """A checkpoint's contents, on the CPU, with ``weights_only=True`` (no pickled code runs)."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -127,5 +131,6 @@ def load_checkpoint(path: str | Path) -> dict:
 
 
 def latest_checkpoint(folder: str | Path) -> Path | None:
+    """The newest ``ckpt_NNNNNN.pt`` in ``folder``, or None."""
     found = checkpoints(folder)
     return found[-1] if found else None

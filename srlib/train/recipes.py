@@ -24,6 +24,13 @@ ADVERSARIAL = (None, "bce", "ragan", "wgan-gp")
 
 @dataclass
 class Recipe:
+    """A training recipe: generator, losses and their weights, optimisers, schedule, data sizes.
+
+    Defaults are ESRGAN's PSNR stage (Sec. 4.1); ``RECIPES`` holds the papers' recipes.
+    Weights of 0 switch a loss term off; ``adversarial`` None trains without a discriminator.
+    Taught in: notebook 06, section 2 and notebook 07, section 3.
+    """
+
     name: str
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)  # ESRGAN's RRDBNet x4
     # data
@@ -59,7 +66,7 @@ class Recipe:
     seed: int = 0
     vgg_weights: str = "imagenet"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.betas, self.milestones = tuple(self.betas), tuple(self.milestones)
         if isinstance(self.generator, dict):  # from YAML or a checkpoint
             self.generator = GeneratorConfig.from_dict(self.generator)
@@ -80,6 +87,7 @@ class Recipe:
 
     @property
     def is_gan(self) -> bool:
+        """Whether the recipe trains a discriminator (an adversarial loss is set)."""
         return self.adversarial is not None
 
     @property
@@ -131,6 +139,7 @@ RECIPES: dict[str, Recipe] = {
 
 
 def get_recipe(name: str) -> Recipe:
+    """A fresh copy of the named recipe from ``RECIPES``; a ValueError lists the names."""
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; valid recipes: {', '.join(RECIPES)}")
     return replace(RECIPES[name])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,14 +70,14 @@ class RunOptions:
     session_hours: float = 12.0
     expect_cuda: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_minutes(self.minutes)
         if self.max_iters is not None and self.max_iters < 1:
             raise ValueError(f"--max-iters must be at least 1, got {self.max_iters}")
         self.out = Path(self.out)
 
 
-def datasets(data: str, recipe: Recipe, root: str = "data"):
+def datasets(data: str, recipe: Recipe, root: str = "data") -> tuple[SRDataset, SRDataset]:
     """(train, validation) datasets for 'samples', 'div2k' or a folder of HR images."""
     kw = dict(scale=recipe.scale, hr_patch=recipe.hr_patch, repeat=1000, seed=recipe.seed)
     if data == "samples":
@@ -118,13 +119,14 @@ def setup_distributed() -> torch.device | None:
 
 
 def oom_message(recipe: Recipe) -> str:
+    """What to do when CUDA runs out of memory with this recipe's batch and patch."""
     return (f"CUDA ran out of memory with batch {recipe.batch_size} and HR patch {recipe.hr_patch}: lower "
             "the batch size or the patch size (a YAML recipe, or --profile cpu for smaller ones), or use "
             "--amp bf16 / fp16; then resume with --resume")
 
 
 def start_generator(trainer: Trainer, out: Path, ckpt: Path | None, init: str | None, stop: int,
-                    max_iters: int | None, say) -> None:
+                    max_iters: int | None, say: Callable[[str], None]) -> None:
     """Resume from ``ckpt``, or start the generator from ``init``, or warn that a GAN starts from scratch."""
     recipe = trainer.recipe
     if ckpt is not None:

@@ -63,6 +63,7 @@ class RunLogger:
             self.tb = None
 
     def log(self, iteration: int, values: dict) -> None:
+        """Add ``values`` to the row of ``iteration`` (metrics.csv, rewritten atomically; TensorBoard)."""
         row = {k: f"{v:.6g}" for k, v in values.items()}
         if self.rows and int(self.rows[-1]["iteration"]) == iteration:  # more values for the same row
             self.rows[-1].update(row)

@@ -122,13 +122,13 @@ class Trainer:
         """Backward and step, skipped if the loss is not finite (``guard.py``)."""
         self.guard.step(optimizer, loss, self.scaler, self.iteration)
 
-    def train_step(self, img_lr, img_hr) -> dict:
+    def train_step(self, img_lr: torch.Tensor, img_hr: torch.Tensor) -> dict:
         """One iteration; returns the logged values as floats (reading them waits for the device)."""
         logs = self.step(img_lr, img_hr)
         self.guard.check(self.iteration)
         return {k: float(v) for k, v in logs.items()}
 
-    def step(self, img_lr, img_hr) -> dict:
+    def step(self, img_lr: torch.Tensor, img_hr: torch.Tensor) -> dict:
         """One iteration; returns the logged values as 0-d tensors, without a host-device sync.
 
         ``img_lr``, ``img_hr``: (n_critic * B, 3, h, w) and (n_critic * B, 3, H, W) in [0, 1]: the
@@ -199,7 +199,8 @@ class Trainer:
                           generator=torch.Generator().manual_seed(r.seed + self.iteration))
 
     @property
-    def eval_model(self):
+    def eval_model(self) -> nn.Module:
+        """The generator to evaluate and save: the EMA weights when the recipe keeps them."""
         return self.ema.model if self.ema is not None else self.generator
 
     def validate(self) -> dict:
@@ -254,6 +255,7 @@ class Trainer:
 
     # ------------------------------------------------------------ state
     def state_dict(self) -> dict:
+        """Everything a bit-identical resume needs: models, optimisers, schedules, scaler, EMA, RNGs."""
         from srlib.train.checkpoint import device_name, rng_state
 
         state = {"iteration": self.iteration, "recipe": recipe_dict(self.recipe),
@@ -268,6 +270,7 @@ class Trainer:
         return state
 
     def load_state_dict(self, state: dict, source: str = "checkpoint") -> None:
+        """Continue from ``state``; a checkpoint of another recipe or architecture is refused."""
         from srlib.train.checkpoint import load_optimizer_state, load_scaler_state, set_rng_state
 
         theirs = state.get("recipe", {})
