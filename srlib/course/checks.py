@@ -1,4 +1,4 @@
-"""In-notebook checks for the exercises: ``check("rrdb", RRDB)``.
+"""In-notebook checks for the exercises: ``check("rrdb", RRDB)`` (imported as ``srlib.checks``).
 
 A check probes the student's object on seeded inputs, packs what it saw as
 plain data (exactly what ``srlib grade`` sends from a student's process to

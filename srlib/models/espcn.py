@@ -51,7 +51,7 @@ class ResidualESPCN(nn.Module):
         self.shuffle = nn.PixelShuffle(scale)
 
     def forward(self, x: Tensor) -> Tensor:
-        """PixelShuffle(conv_tail(feat + body(feat))) + PyTorch bicubic of x (module docstring)."""
+        """PixelShuffle(conv_tail(feat + body(feat))) + PyTorch's bicubic of x: (B, 3, h, w) -> (B, 3, sh, sw)."""
         feat = F.relu(self.conv_head(x))  # (B, C, h, w)
         feat = feat + self.body(feat)
         residual = self.shuffle(self.conv_tail(feat))  # (B, 3 s^2, h, w) -> (B, 3, sh, sw)

@@ -57,7 +57,7 @@ class ResidualDenseBlock(nn.Module):
         scaled_kaiming_(self, init_scale)
 
     def forward(self, x: Tensor) -> Tensor:
-        """RDB(x) = x + beta * conv5([x, x1, x2, x3, x4]), each x_k from all before it (module docstring)."""
+        """RDB(x) = x + beta * x5: five convs, each fed x and every x_k before it (dense connections)."""
         x1 = self.lrelu(self.conv1(x))  # (B, g, H, W)
         x2 = self.lrelu(self.conv2(torch.cat((x, x1), 1)))  # in: C + g
         x3 = self.lrelu(self.conv3(torch.cat((x, x1, x2), 1)))  # in: C + 2g

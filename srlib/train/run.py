@@ -33,6 +33,7 @@ from srlib.train.recipes import Recipe
 from srlib.train.run_folder import RunLogger, RunRecorder, prepare_out_dir
 from srlib.train.trainer import Trainer
 
+
 @dataclass
 class RunOptions:
     """Where and how long ``train`` runs a recipe: everything but the recipe.

@@ -168,6 +168,7 @@ def test_the_policy_refuses_what_an_exercise_never_needs_and_nothing_else():
                "(t := torch).os", "f = lambda m=torch: m.sys", "match torch:\n    case object(sys=s): pass",
                "import operator\noperator.attrgetter('__globals__')", "def g():\n    yield me.gi_frame.f_back",
                "from srlib.course import *", "import srlib.course.exercises.core",
+               "from srlib.course import diagrams", "import srlib.course.colab", "from srlib.course.grading import grade",
                "import torch.nn.functional as F\nF.pixel_shuffle(x, 2)", "import torch\ntorch.load('w.pt')",
                "__builtins__", "from torch import ops", "import gc", "x = 0" + " + 0" * 200_000]
     fine = ["from srlib.checks import check\nfrom srlib.course import setup", "import srlib",
