@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -158,9 +158,9 @@ from srlib.train.run import RunOptions, train
 
 
 def options(out, **kwargs):
-    """A run in ``out`` on this notebook's device, validating on the profile's number of images."""
-    return RunOptions(out=out, device=device, eval_images=profile.eval_images, expect_cuda=profile.name == "gpu",
-                      **kwargs)
+    """A run in ``out`` on this notebook's device; the profile's validation images unless told otherwise."""
+    return RunOptions(**{"out": out, "device": device, "eval_images": profile.eval_images,
+                         "expect_cuda": profile.name == "gpu", **kwargs})
 
 
 def run_stage(name, init=None):
