@@ -40,8 +40,8 @@ import torch
 
 from srlib.course import PROFILES
 from srlib.train import Trainer, get_recipe, scaled
-from srlib.train.run import train
-from srlib.train.trainer import native_bf16
+from srlib.train.components import native_bf16
+from srlib.train.run import RunOptions, train
 
 def run_check(name: str, fn, rows: list) -> None:
     """Run one check; record (name, PASS/FAIL/SKIP, detail, seconds); a failure never stops the others."""
@@ -133,13 +133,13 @@ def check_ddp(tmp: Path):
 
 
 def check_gpu_to_cpu(tmp: Path, gpu: str):
-    recipe = scaled(get_recipe("esrgan"), PROFILES["ci"])
+    recipe = scaled(get_recipe("esrgan"), PROFILES["ci"].recipe_size)
     out = io.StringIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(out):
         warnings.simplefilter("ignore")
-        train(recipe, "samples", tmp / "move", max_iters=2, device="cuda", profile_name="ci", progress=False)
-        train(recipe, "samples", tmp / "move", max_iters=3, resume=True, device="cpu", profile_name="ci",
-              progress=False)
+        ci = dict(out=tmp / "move", eval_images=PROFILES["ci"].eval_images, progress=False)
+        train(recipe, RunOptions(max_iters=2, device="cuda", **ci))
+        train(recipe, RunOptions(max_iters=3, resume=True, device="cpu", **ci))
     status = json.loads((tmp / "move" / "status.json").read_text())
     said = "resuming a checkpoint written on cuda" in out.getvalue()
     ok = status["iteration"] == 3 and status["device"] == "cpu" and said
@@ -149,7 +149,7 @@ def check_gpu_to_cpu(tmp: Path, gpu: str):
 def check_oom(tmp: Path):
     recipe = paper("esrgan_psnr", batch_size=2048, val_every=0)
     try:
-        train(recipe, "samples", tmp / "oom", max_iters=1, device="cuda", profile_name="gpu", progress=False)
+        train(recipe, RunOptions(tmp / "oom", max_iters=1, device="cuda", progress=False))
     except RuntimeError as exc:
         ok = "CUDA ran out of memory with batch 2048" in str(exc)
         return "PASS" if ok else "FAIL", str(exc)[:150]

@@ -74,7 +74,7 @@ def main() -> None:
     device = torch.device(args.device)
     recipe = get_recipe("esrgan")
     if args.size == "small":
-        recipe = scaled(recipe, PROFILES["cpu"])
+        recipe = scaled(recipe, PROFILES["cpu"].recipe_size)
     recipe.vgg_weights = "random"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -123,7 +123,7 @@ plt.show()
 # with network interpolation at the end (06-08):
 
 # %%
-from srlib.diagrams import draw_esrgan_pipeline
+from srlib.course.diagrams import draw_esrgan_pipeline
 
 draw_esrgan_pipeline()
 plt.show()

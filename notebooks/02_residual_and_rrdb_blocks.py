@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -104,7 +104,7 @@ for depth in (2, 8, 32):
 # %%
 import matplotlib.pyplot as plt
 
-from srlib.diagrams import draw_rdb, draw_rrdb, draw_srresnet
+from srlib.course.diagrams import draw_rdb, draw_rrdb, draw_srresnet
 
 draw_srresnet()
 plt.show()

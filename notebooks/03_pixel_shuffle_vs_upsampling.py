@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -354,16 +354,20 @@ for name, nets in untrained.items():
 # of the iterations, on the bundled training photos:
 
 # %%
-from srlib.pretrained.upsamplers import train_upsampler
+from srlib.pretrained.upsamplers import UpsamplerRecipe, train_upsampler
 
 show(train_upsampler)
+show(UpsamplerRecipe.training_recipe)
 
 # %% [markdown]
 # Twelve such runs take about 25 minutes on one CPU core (recorded in the shipped file and
 # printed two cells down), too long for this notebook under the `ci` and `cpu` profiles, so
 # there we load the twelve networks the course ships (`srlib/pretrained/upsamplers/`, trained
-# by the committed command `python tools/pretrain.py --only upsamplers` with exactly this
-# function). Set `TRAIN_HERE = True` (the default on the `gpu` profile) to train them here.
+# by the committed command `python tools/pretrain.py --only upsamplers` with this recipe). The
+# function now runs the course's one training loop, `Trainer.fit`, which draws the patches in
+# another order than the loop that made the shipped file, so networks trained here are others
+# than those, not copies bit for bit. Set `TRAIN_HERE = True` (the default on the `gpu`
+# profile) to train them here.
 
 # %% tags=["nbval-ignore-output"]
 from tqdm.auto import tqdm

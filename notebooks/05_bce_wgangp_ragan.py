@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -124,7 +124,7 @@ for name, fn in generator_losses.items():
 # %%
 import matplotlib.pyplot as plt
 
-from srlib.diagrams import draw_relativistic_average
+from srlib.course.diagrams import draw_relativistic_average
 
 rng = np.random.default_rng(0)
 real_logits = rng.normal(2.0, 1.0, 2000)  # C(x_r): D is fairly sure the reals are real
@@ -355,7 +355,7 @@ for norm in ("batch", "layer"):
 # whose `norm` switch also gives the WGAN-GP critic variants:
 
 # %%
-from srlib.diagrams import draw_discriminator
+from srlib.course.diagrams import draw_discriminator
 from srlib.models import count_parameters
 
 show(VGGStyleDiscriminator)

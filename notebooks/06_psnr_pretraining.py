@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -77,6 +77,9 @@ print(get_recipe("esrgan_psnr"))
 # For a run that learns within minutes on a CPU we use the course's small `demo` network, a
 # `ResidualESPCN` of about 134k parameters: residual blocks (no BatchNorm) at LR resolution,
 # a sub-pixel tail, and a bicubic skip, so it learns the residual over bicubic upsampling.
+# The skip is PyTorch's bicubic (`F.interpolate`, cheap and differentiable), not the MATLAB
+# bicubic of notebook 01 that we score against, so the untrained network is not exactly the
+# baseline: the comparison below is always with MATLAB's.
 # Its budget comes from the profile.
 
 # %%

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from srlib.colab import on_colab
+from srlib.course.colab import on_colab
 from srlib.course import setup
 
 profile, device = setup(seed=0)
@@ -80,7 +80,7 @@ print(f"planned: {sum(MINUTES.values())} of {SESSION_MINUTES} minutes "
 # %%
 import tempfile
 
-from srlib.colab import mount_drive
+from srlib.course.colab import mount_drive
 
 if ON_COLAB:
     STORE, ON_DRIVE = mount_drive()
@@ -103,14 +103,14 @@ print("runs live on Google Drive" if ON_DRIVE else "runs live in a local folder"
 # bundled photos.
 
 # %% tags=["nbval-ignore-output"]
-from srlib.colab import div2k_subimages
+from srlib.course.colab import div2k_subimages
 
 start = time.perf_counter()
 if profile.name == "gpu":
     print(div2k_subimages("data", cache=STORE / "data" if ON_DRIVE else None))
     DATA, EVAL_IMAGES, WORKERS = "div2k", 10, 2  # validate on 10 DIV2K images; 2 loader processes
 else:
-    DATA, EVAL_IMAGES, WORKERS = "samples", None, 0
+    DATA, EVAL_IMAGES, WORKERS = "samples", profile.eval_images, 0  # the profile's validation images
 print(f"training data: {DATA} (ready in {time.perf_counter() - start:.0f} s)")
 
 # %% [markdown]
@@ -127,7 +127,7 @@ print(f"training data: {DATA} (ready in {time.perf_counter() - start:.0f} s)")
 from srlib.train import get_recipe, scaled
 
 STAGES = ("esrgan_psnr", "esrgan", "srresnet_psnr", "srgan")
-recipes = {name: scaled(get_recipe(name), profile) for name in STAGES}
+recipes = {name: scaled(get_recipe(name), profile.recipe_size) for name in STAGES}
 if profile.name != "gpu":
     for r in recipes.values():
         r.total_iters = max(6, profile.train_iters // 8)
@@ -145,7 +145,8 @@ for r in recipes.values():
 #
 # ## 4. The stages, each within its budget
 #
-# `srlib.train.run.train` is what `srlib train` calls; `minutes=` is `--minutes`: it stops at
+# `srlib.train.run.train(recipe, RunOptions(...))` is what `srlib train` calls; the options are
+# its command line, and `minutes=` is `--minutes`: it stops at
 # the first iteration after the budget, validates, and writes a checkpoint (also one every 10
 # minutes, so a disconnect loses little) and `status.json`. `run_stage` reads that file: after
 # a disconnect, running the notebook again **resumes** each stage with what is left of its
@@ -153,7 +154,13 @@ for r in recipes.values():
 
 # %%
 from srlib.train import run_status
-from srlib.train.run import train
+from srlib.train.run import RunOptions, train
+
+
+def options(out, **kwargs):
+    """A run in ``out`` on this notebook's device; the profile's validation images unless told otherwise."""
+    return RunOptions(**{"out": out, "device": device, "eval_images": profile.eval_images,
+                         "expect_cuda": profile.name == "gpu", **kwargs})
 
 
 def run_stage(name, init=None):
@@ -171,9 +178,9 @@ def run_stage(name, init=None):
     if status:
         print(f"{name}: resuming at iteration {status['iteration']:,} "
               f"({spent:.0f} min done{'' if left is None else f', {left:.0f} min left'})")
-    return train(recipe, DATA, folder, resume=status is not None, init=str(init) if init else None, minutes=left,
-                 profile_name=profile.name, eval_images=EVAL_IMAGES, num_workers=WORKERS,
-                 session_hours=COLAB_SESSION_HOURS)
+    return train(recipe, options(folder, data=DATA, resume=status is not None, init=str(init) if init else None,
+                                 minutes=left, eval_images=EVAL_IMAGES, num_workers=WORKERS,
+                                 session_hours=COLAB_SESSION_HOURS))
 
 
 # %% [markdown]
@@ -229,8 +236,8 @@ from srlib.train import estimate
 speeds = {name: s["seconds_per_iteration"] for name in STAGES
           if (s := run_status(RUNS / name)) and s["seconds_per_iteration"]}
 if "esrgan_psnr" not in speeds:  # stage 1 came from the public weights: measure it for a minute
-    train(recipes["esrgan_psnr"], DATA, SCRATCH / "psnr_speed", minutes=MINUTES["speed"],
-          profile_name=profile.name, progress=False, eval_images=1)
+    train(recipes["esrgan_psnr"], options(SCRATCH / "psnr_speed", data=DATA, minutes=MINUTES["speed"],
+                                          progress=False, eval_images=1))
     speeds["esrgan_psnr"] = run_status(SCRATCH / "psnr_speed")["seconds_per_iteration"]
 notebook_hours = SESSION_MINUTES / 60
 for paper, parts in (("ESRGAN", ("esrgan_psnr", "esrgan")), ("SRGAN", ("srresnet_psnr", "srgan"))):
@@ -281,11 +288,11 @@ plt.show()
 # half-way and resumed from its checkpoint.
 
 # %%
-check_recipe = scaled(get_recipe("esrgan_psnr"), profile)
+check_recipe = scaled(get_recipe("esrgan_psnr"), profile.recipe_size)
 check_recipe.total_iters = 4
-train(check_recipe, "samples", SCRATCH / "uninterrupted", profile_name=profile.name, progress=False)
-train(check_recipe, "samples", SCRATCH / "interrupted", max_iters=2, profile_name=profile.name, progress=False)
-train(check_recipe, "samples", SCRATCH / "interrupted", resume=True, profile_name=profile.name, progress=False)
+train(check_recipe, options(SCRATCH / "uninterrupted", progress=False))
+train(check_recipe, options(SCRATCH / "interrupted", max_iters=2, progress=False))
+train(check_recipe, options(SCRATCH / "interrupted", resume=True, progress=False))
 a = torch.load(SCRATCH / "uninterrupted" / "generator.pt", weights_only=True)["state_dict"]
 b = torch.load(SCRATCH / "interrupted" / "generator.pt", weights_only=True)["state_dict"]
 print("resumed run bit-identical to the uninterrupted one:", all(torch.equal(a[k], b[k]) for k in a))
@@ -330,8 +337,8 @@ collapse_recipe = replace(recipes["esrgan"], learning_rate_d=recipes["esrgan"].l
 if profile.name != "gpu":
     collapse_recipe.total_iters = max(40, 2 * recipes["esrgan"].total_iters)  # 12 steps gave a verdict
     # that changed with the machine's floating-point kernels; 40 put it far from the thresholds
-train(collapse_recipe, DATA, SCRATCH / "collapse", init=str(psnr_generator), profile_name=profile.name,
-      progress=False, minutes=MINUTES["collapse"], eval_images=EVAL_IMAGES)
+train(collapse_recipe, options(SCRATCH / "collapse", data=DATA, init=str(psnr_generator), progress=False,
+                              minutes=MINUTES["collapse"], eval_images=EVAL_IMAGES))
 
 
 def curves(folder):

@@ -55,18 +55,21 @@ def cmd_course(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a recipe; resumable; writes OUT/generator.pt."""
-    from srlib.course import get_profile
+    from srlib.course import get_device, get_profile
     from srlib.train.recipes import get_recipe, recipe_from_yaml, scaled
-    from srlib.train.run import train
+    from srlib.train.run import RunOptions, train
 
     profile = get_profile(args.profile)
     recipe = recipe_from_yaml(args.recipe) if args.recipe.endswith((".yml", ".yaml")) else get_recipe(args.recipe)
-    recipe = scaled(recipe, profile)
+    recipe = scaled(recipe, profile.recipe_size)
     if args.vgg_weights:
         recipe.vgg_weights = args.vgg_weights
-    path = train(recipe, args.data, args.out, max_iters=args.max_iters, resume=args.resume, init=args.init,
-                 overwrite=args.overwrite, device=args.device, amp=args.amp, num_workers=args.workers,
-                 profile=profile, progress=not args.quiet, minutes=args.minutes)
+    options = RunOptions(out=args.out, data=args.data, max_iters=args.max_iters, minutes=args.minutes,
+                         resume=args.resume, overwrite=args.overwrite, init=args.init,
+                         device=args.device or get_device(profile), amp=args.amp, num_workers=args.workers,
+                         eval_images=profile.eval_images, progress=not args.quiet,
+                         expect_cuda=profile.name == "gpu")
+    path = train(recipe, options)
     print(f"generator written to {path}")
     return 0
 
@@ -160,7 +163,7 @@ def cmd_pretrained(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade students' exercise notebooks into a CSV (and markdown feedback)."""
-    from srlib.grading import EXERCISES, Limits, grade
+    from srlib.course.grading import EXERCISES, Limits, grade
 
     if args.exercise and args.exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {args.exercise!r}; choose from {', '.join(EXERCISES)}")

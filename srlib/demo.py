@@ -9,7 +9,7 @@ bundled photos against MATLAB-bicubic upscaling under the literature's
 protocol (PSNR/SSIM on Y, border 4). Writes ``generator.pt``,
 ``metrics.json`` and ``comparison.png``. An application of the library (it
 trains, then evaluates), so it lives beside ``srlib.train`` and ``srlib.infer``
-rather than inside either; ``srlib.train.demo`` still imports it.
+rather than inside either.
 Taught in: notebook 06, section 5 (the same from the command line).
 """
 
@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 
 import torch
+from torch import nn
 
-from srlib.data import sample_dataset
+from srlib.data import SRDataset, sample_dataset
 from srlib.infer.evaluate import bicubic_upscale, evaluate_generator
 from srlib.metrics import psnr
 from srlib.models.generator_file import save_generator
@@ -29,7 +30,7 @@ from srlib.train.recipes import get_recipe
 from srlib.train.trainer import Trainer
 
 
-def comparison_figure(model, val_set, path: Path, index: int = 0, scale: int = 4) -> None:
+def comparison_figure(model: nn.Module, val_set: SRDataset, path: Path, index: int = 0, scale: int = 4) -> None:
     """LR | bicubic | model | HR, each with a zoomed inset, saved as PNG."""
     import matplotlib
 

@@ -28,9 +28,10 @@ import torch
 import torch.nn.functional as F
 
 BT601 = (65.481, 128.553, 24.966)  # Y weights for RGB in [0, 1], output in [0, 255]
+Image = np.ndarray | torch.Tensor  # (H, W, 3) uint8 or float in [0, 1]; or (N, 3, H, W) float in [0, 1]
 
 
-def rgb_to_y(img):
+def rgb_to_y(img: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
     """BT.601 luma of RGB in [0, 1], returned in [16/255, 235/255].
 
     numpy (H, W, 3) -> (H, W); torch (N, 3, H, W) -> (N, 1, H, W).
@@ -79,8 +80,13 @@ def _prepare(sr, hr, crop_border: int, y_channel: bool, round_8bit: bool):
     return sr_t, hr_t, batched
 
 
-def psnr(sr, hr, crop_border: int = 4, y_channel: bool = True, round_8bit: bool = True):
-    """Peak signal-to-noise ratio in dB (peak 1), the literature's protocol by default."""
+def psnr(sr: Image, hr: Image, crop_border: int = 4, y_channel: bool = True,
+         round_8bit: bool = True) -> float | torch.Tensor:
+    """Peak signal-to-noise ratio in dB (peak 1), the literature's protocol by default.
+
+    PSNR = 10 log10(1 / MSE) on the 8-bit rounded Y channel without ``crop_border`` pixels
+    at each side (the module docstring lists the protocol). Taught in: notebook 01, section 5.
+    """
     sr_t, hr_t, batched = _prepare(sr, hr, crop_border, y_channel, round_8bit)
     mse = ((sr_t - hr_t) ** 2).flatten(1).mean(dim=1)  # (N,)
     value = 10 * torch.log10(1.0 / mse)  # identical images give +inf, as they should
@@ -95,7 +101,8 @@ def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     return g[:, None] * g[None, :]
 
 
-def ssim(sr, hr, crop_border: int = 4, y_channel: bool = True, round_8bit: bool = True):
+def ssim(sr: Image, hr: Image, crop_border: int = 4, y_channel: bool = True,
+         round_8bit: bool = True) -> float | torch.Tensor:
     """Structural similarity (Wang et al. 2004), Gaussian 11x11 window, valid region.
 
     SSIM = mean over pixels of
@@ -116,7 +123,7 @@ def ssim(sr, hr, crop_border: int = 4, y_channel: bool = True, round_8bit: bool 
     return value.float() if batched else float(value[0])
 
 
-def gradient_energy(img, crop_border: int = 4) -> float:
+def gradient_energy(img: Image, crop_border: int = 4) -> float:
     """Mean squared finite difference of the Y channel: how much fine detail an image holds.
 
     E(x) = mean((Y[i+1, j] - Y[i, j])^2) + mean((Y[i, j+1] - Y[i, j])^2), on the
@@ -130,7 +137,7 @@ def gradient_energy(img, crop_border: int = 4) -> float:
     return float(((y[..., 1:, :] - y[..., :-1, :]) ** 2).mean() + ((y[..., :, 1:] - y[..., :, :-1]) ** 2).mean())
 
 
-def relative_gradient_energy(sr, hr, crop_border: int = 4) -> float:
+def relative_gradient_energy(sr: Image, hr: Image, crop_border: int = 4) -> float:
     """``gradient_energy(sr) / gradient_energy(hr)``: 1 means as much fine detail as the photo."""
     return gradient_energy(sr, crop_border) / gradient_energy(hr, crop_border)
 
@@ -138,7 +145,7 @@ def relative_gradient_energy(sr, hr, crop_border: int = 4) -> float:
 GRID_THRESHOLD = 10.0  # grid contrast above this: a periodic pattern (about twice a photo's own level)
 
 
-def grid_contrast(img) -> float:
+def grid_contrast(img: torch.Tensor) -> float:
     """How strongly an image repeats every 2 or 4 pixels: spectral peaks at the frequencies k N / 4.
 
     An x4 generator whose upsampler treats the 4 x 4 output pixels of an LR pixel
@@ -176,7 +183,7 @@ def grid_contrast(img) -> float:
     return float(torch.stack(ratios).mean())
 
 
-def grid_share(residual, period: int = 4) -> float:
+def grid_share(residual: torch.Tensor, period: int = 4) -> float:
     """The share of a residual's energy that is one ``period`` x ``period`` tile repeated everywhere.
 
     The residual (what a generator adds to bicubic) is cut into period x period

@@ -20,10 +20,3 @@ def test_demo_writes_its_three_files(tmp_path, capsys):
     assert 100_000 < count_parameters(model) < 200_000
     assert "model - bicubic" in capsys.readouterr().out
     assert main(["demo", "--minutes", "0", "--out", str(tmp_path)]) == 2
-
-
-def test_old_import_path_still_works():
-    from srlib.demo import run_demo
-    from srlib.train.demo import run_demo as old
-
-    assert old is run_demo

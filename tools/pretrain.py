@@ -34,10 +34,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from srlib.data import sample_dataset  # noqa: E402
 from srlib.data.samples import TRAIN_PHOTOS, VAL_PHOTOS  # noqa: E402
 from srlib.losses.perceptual import vgg19_weights_cached  # noqa: E402
-from srlib.metrics import relative_gradient_energy  # noqa: E402
 from srlib.models.generator_file import load_generator, save_generator  # noqa: E402
 from srlib.pretrained import NAMES, PRETRAINED_DIR, held_out_scores, pretrained_path  # noqa: E402
 from srlib.pretrained.recipes import GAN_ITERS, PSNR_ITERS, train_course_model  # noqa: E402
@@ -52,21 +50,7 @@ def threads(n: int) -> str:
 
 def held_out(model) -> dict:
     """Mean PSNR-Y / SSIM-Y of model and bicubic, and gradient energy relative to HR, on the held-out photos."""
-    from srlib.data import imresize
-
-    val = sample_dataset("val", scale=4)
-    energy = {"model": [], "bicubic": []}
-    with torch.no_grad():
-        for i in range(len(val)):
-            img_lr, img_hr = val[i]
-            img_sr = model(img_lr[None]).clamp(0, 1)
-            img_bic = imresize(img_lr[None].double(), 4).clamp(0, 1).float()
-            energy["model"].append(relative_gradient_energy(img_sr, img_hr[None]))
-            energy["bicubic"].append(relative_gradient_energy(img_bic, img_hr[None]))
-    return {**held_out_scores(model, 4),
-            "gradient_energy": round(sum(energy["model"]) / len(val), 4),
-            "bicubic_gradient_energy": round(sum(energy["bicubic"]) / len(val), 4),
-            "photos": list(VAL_PHOTOS)}
+    return {**held_out_scores(model, 4, with_gradient_energy=True), "photos": list(VAL_PHOTOS)}
 
 
 def save(name: str, trainer: Trainer, seconds: float, init: str | None, command: str) -> dict:

@@ -53,8 +53,9 @@ class SRDataset(Dataset):
         (img_lr, img_hr): (3, h, w) and (3, h*scale, w*scale) float32 [0, 1].
     """
 
-    def __init__(self, hr_images, lr_images=None, scale: int = 4, hr_patch: int | None = None,
-                 augment: bool = True, repeat: int = 1, names=None, seed: int = 0):
+    def __init__(self, hr_images: list[np.ndarray], lr_images: list[np.ndarray] | None = None, scale: int = 4,
+                 hr_patch: int | None = None, augment: bool = True, repeat: int = 1,
+                 names: list[str] | None = None, seed: int = 0):
         if scale not in (2, 3, 4, 8):
             raise ValueError(f"scale={scale} unsupported; use 2, 3, 4 or 8")
         if hr_patch is not None and hr_patch % scale:
@@ -82,7 +83,7 @@ class SRDataset(Dataset):
     def __len__(self) -> int:
         return len(self.hr) * self.repeat
 
-    def __getitem__(self, index: int):
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         i = index % len(self.hr)
         img_lr, img_hr = self.lr[i], self.hr[i]
         if self.hr_patch:
@@ -119,7 +120,7 @@ class PairedFolderDataset(SRDataset):
     small machine use sub-images (``srlib.data.div2k.extract_subimages``).
     """
 
-    def __init__(self, hr_dir, lr_dir=None, scale: int = 4, **kwargs):
+    def __init__(self, hr_dir: str | Path, lr_dir: str | Path | None = None, scale: int = 4, **kwargs: object):
         hr_files = list_images(hr_dir)
         hr_images = [read_image_uint8(p) for p in hr_files]
         lr_images = None

@@ -31,6 +31,7 @@ BENCHMARK_SETS = ("Set5", "Set14", "B100", "Urban100")
 
 
 def div2k_archives(split: str, scale: int) -> list[str]:
+    """The two zip files of a DIV2K split: HR, and MATLAB-bicubic LR at ``scale``."""
     if split not in ("train", "valid"):
         raise ValueError(f"DIV2K split must be 'train' or 'valid', got {split!r}")
     return [f"DIV2K_{split}_HR.zip", f"DIV2K_{split}_LR_bicubic_X{scale}.zip"]
@@ -51,7 +52,7 @@ def div2k_folders(root: str | Path, split: str = "train", scale: int = 4) -> tup
     return hr, lr
 
 
-def download_div2k(root: str | Path = "data", splits=("train", "valid"), scale: int = 4) -> None:
+def download_div2k(root: str | Path = "data", splits: tuple[str, ...] = ("train", "valid"), scale: int = 4) -> None:
     """Download and extract DIV2K HR + bicubic LR archives (skips what is there)."""
     base = Path(root) / "DIV2K"
     for split in splits:

@@ -36,7 +36,8 @@ def cubic(x: np.ndarray) -> np.ndarray:
     return inner + outer
 
 
-def contributions(in_len: int, out_len: int, scale: float, antialias: bool = True):
+def contributions(in_len: int, out_len: int, scale: float,
+                  antialias: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Input indices and weights for each output pixel along one axis.
 
     Returns:
@@ -95,7 +96,8 @@ def _resize_axis_torch(x: torch.Tensor, dim: int, out_len: int, scale: float) ->
     return out
 
 
-def imresize(img, scale: float | None = None, size: tuple[int, int] | None = None):
+def imresize(img: np.ndarray | torch.Tensor, scale: float | None = None,
+             size: tuple[int, int] | None = None) -> np.ndarray | torch.Tensor:
     """Resize like MATLAB ``imresize(img, scale, 'bicubic')``.
 
     Args:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from srlib.data.datasets import SRDataset, make_lr, mod_crop
+from srlib.data.io import save_image
+
 TRAIN_PHOTOS = ("astronaut", "rocket", "motorcycle", "retina", "hubble_deep_field")
 VAL_PHOTOS = ("chelsea", "coffee", "immunohistochemistry")
 
@@ -39,10 +42,9 @@ def sample_photos(split: str = "train") -> dict[str, np.ndarray]:
 _LR: dict[tuple[str, int], np.ndarray] = {}  # (photo, scale) -> its MATLAB-bicubic LR, made once per process
 
 
-def sample_dataset(split: str = "train", scale: int = 4, hr_patch: int | None = None, **kwargs):
+def sample_dataset(split: str = "train", scale: int = 4, hr_patch: int | None = None,
+                   **kwargs: object) -> SRDataset:
     """An ``SRDataset`` of the bundled photos (LR made by MATLAB bicubic, once per process)."""
-    from srlib.data.datasets import SRDataset, make_lr, mod_crop
-
     photos = sample_photos(split)
     for name, img in photos.items():
         if (name, scale) not in _LR:
@@ -53,8 +55,6 @@ def sample_dataset(split: str = "train", scale: int = 4, hr_patch: int | None = 
 
 def write_sample_photos(folder: str | Path, split: str = "all") -> list[Path]:
     """Save the bundled photos as PNGs in ``folder`` (a folder data set)."""
-    from srlib.data.io import save_image
-
     folder = Path(folder)
     paths = []
     for name, img in sample_photos(split).items():

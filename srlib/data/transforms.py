@@ -21,7 +21,7 @@ def mod_crop(img: np.ndarray, scale: int) -> np.ndarray:
     return img[: h - h % scale, : w - w % scale]
 
 
-def check_pair(img_lr: np.ndarray, img_hr: np.ndarray, scale: int, names=("LR", "HR")) -> None:
+def check_pair(img_lr: np.ndarray, img_hr: np.ndarray, scale: int, names: tuple[str, str] = ("LR", "HR")) -> None:
     """Raise if HR is not exactly ``scale`` times LR."""
     (lh, lw), (hh, hw) = img_lr.shape[:2], img_hr.shape[:2]
     if (hh, hw) != (lh * scale, lw * scale):
@@ -30,7 +30,7 @@ def check_pair(img_lr: np.ndarray, img_hr: np.ndarray, scale: int, names=("LR", 
 
 
 def paired_random_crop(img_lr: np.ndarray, img_hr: np.ndarray, lr_patch: int, scale: int,
-                       rng: np.random.Generator, name: str = "image"):
+                       rng: np.random.Generator, name: str = "image") -> tuple[np.ndarray, np.ndarray]:
     """A random aligned crop: LR (lr_patch, lr_patch), HR (lr_patch*scale)^2.
 
     Args:

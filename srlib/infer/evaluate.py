@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
+from torch.utils.data import Dataset
 
-from srlib.data import PairedFolderDataset, benchmark_folders, imresize, sample_dataset
-from srlib.metrics import psnr, ssim
+from srlib.data import PairedFolderDataset, SRDataset, benchmark_folders, imresize, sample_dataset
+from srlib.metrics import psnr, relative_gradient_energy, ssim
 
 BENCHMARKS = {"set5": "Set5", "set14": "Set14", "b100": "B100", "urban100": "Urban100"}
 
 
-def evaluation_set(data: str, scale: int = 4, root: str = "data"):
+def evaluation_set(data: str, scale: int = 4, root: str = "data") -> SRDataset:
     """'samples' (held-out bundled photos), a benchmark name, or a folder of HR images."""
     if data == "samples":
         return sample_dataset("val", scale=scale)
@@ -31,7 +34,8 @@ def evaluation_set(data: str, scale: int = 4, root: str = "data"):
     return PairedFolderDataset(data, scale=scale)
 
 
-def lpips_metric(device="cpu"):
+def lpips_metric(device: str | torch.device = "cpu") -> tuple[Callable[[torch.Tensor, torch.Tensor], float] | None,
+                                                            str | None]:
     """LPIPS (Zhang et al. 2018, AlexNet) if the ``lpips`` package and its weights are available.
 
     Returns (function of two (1, 3, H, W) tensors in [0, 1], None) or (None, a message saying why not).
@@ -58,12 +62,24 @@ def bicubic_upscale(img_lr: torch.Tensor, scale: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate_generator(model, dataset, scale: int = 4, device="cpu", with_lpips: bool = False,
-                       max_images: int | None = None, with_bicubic: bool = True) -> dict:
-    """Per-image and mean PSNR-Y / SSIM-Y (and optionally LPIPS) for ``model`` and for bicubic.
+def evaluate_generator(model: nn.Module, dataset: Dataset, scale: int = 4, device: str | torch.device = "cpu",
+                       with_lpips: bool = False, max_images: int | None = None, with_bicubic: bool = True,
+                       with_gradient_energy: bool = False) -> dict:
+    """Per-image and mean PSNR-Y / SSIM-Y (and optionally LPIPS, gradient energy) for ``model`` and bicubic.
 
-    The one evaluation loop of the course: ``srlib evaluate``, ``srlib demo`` and the trainer's
-    validation (``with_bicubic=False``, on the first ``max_images``) all run it.
+    The one evaluation loop of the course: ``srlib evaluate``, ``srlib demo``, the trainer's
+    validation (``with_bicubic=False``, on the first ``max_images``) and the shipped models'
+    held-out scores (``srlib.pretrained.held_out_scores``) all run it.
+
+    Args:
+        model: a generator, (B, 3, h, w) -> (B, 3, h*scale, w*scale), in [0, 1].
+        dataset: (img_lr, img_hr) pairs of whole images, (3, h, w) and (3, H, W) in [0, 1],
+            with ``names`` if it has them.
+        scale: the upscaling factor, also the border removed before measuring.
+        with_gradient_energy: also ``relative_gradient_energy`` to HR (1 = as much fine detail).
+    Returns:
+        ``{"per_image": [{"image", "model_psnr", ...}], "mean": {...}, "gain_psnr_db": model - bicubic}``.
+    Taught in: notebook 08, section 2.
     """
     model = model.to(device).eval()
     lpips_fn, note = lpips_metric(device) if with_lpips else (None, None)
@@ -79,6 +95,8 @@ def evaluate_generator(model, dataset, scale: int = 4, device="cpu", with_lpips:
         for who, img in candidates.items():
             row[f"{who}_psnr"] = psnr(img, img_hr[None], crop_border=scale).item()
             row[f"{who}_ssim"] = ssim(img, img_hr[None], crop_border=scale).item()
+            if with_gradient_energy:
+                row[f"{who}_gradient_energy"] = relative_gradient_energy(img, img_hr[None], crop_border=scale)
         if lpips_fn is not None:
             for who, img in candidates.items():
                 row[f"{who}_lpips"] = lpips_fn(img, img_hr[None])

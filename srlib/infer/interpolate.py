@@ -39,7 +39,7 @@ def interpolate_state_dicts(psnr_state: dict, gan_state: dict, alpha: float) -> 
     return out
 
 
-def interpolate_files(psnr_path, gan_path, alpha: float, out_path) -> Path:
+def interpolate_files(psnr_path: str | Path, gan_path: str | Path, alpha: float, out_path: str | Path) -> Path:
     """``srlib interpolate``: write the interpolated generator as ``generator.pt`` format.
 
     Either input may be a ``generator.pt``, public ESRGAN weights or a shipped model's name

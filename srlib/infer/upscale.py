@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from torch import nn
 
 from srlib.data import imresize
 from srlib.data.io import read_image_and_alpha
@@ -44,8 +45,8 @@ def _release_freed_memory() -> None:
 
 
 @torch.no_grad()
-def upscale_array(model, img: np.ndarray, tile: int | None = 256, tile_pad: int = 24,
-                  device: str | torch.device = "cpu", out_dtype=np.float32) -> np.ndarray:
+def upscale_array(model: nn.Module, img: np.ndarray, tile: int | None = 256, tile_pad: int = 24,
+                  device: str | torch.device = "cpu", out_dtype: type = np.float32) -> np.ndarray:
     """Upscale an (H, W, 3) image (float in [0, 1] or uint8); returns (sH, sW, 3) of ``out_dtype``.
 
     ``out_dtype`` float32 keeps values in [0, 1]; uint8 / uint16 are rounded per tile.
@@ -77,7 +78,7 @@ def upscale_array(model, img: np.ndarray, tile: int | None = 256, tile_pad: int 
     return out
 
 
-def upscale_file(model, src: str | Path, dst: str | Path, tile: int | None = 256, tile_pad: int = 24,
+def upscale_file(model: nn.Module, src: str | Path, dst: str | Path, tile: int | None = 256, tile_pad: int = 24,
                  device: str | torch.device = "cpu") -> Path:
     """Upscale an image file, keeping its kind (see module doc); returns ``dst``."""
     src, dst = Path(src), Path(dst)

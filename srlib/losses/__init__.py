@@ -1,4 +1,7 @@
-"""Losses: VGG perceptual (notebook 04) and adversarial: BCE, WGAN-GP, RaGAN (notebook 05)."""
+"""Losses: VGG perceptual and adversarial (BCE, WGAN-GP, RaGAN).
+
+Taught in: notebook 04 (the perceptual loss) and notebook 05 (the adversarial losses).
+"""
 
 from srlib.losses.adversarial import (ADVERSARIAL_LOSSES, adversarial_losses, bce_discriminator_loss,
                                       bce_generator_loss, gradient_penalty, ragan_discriminator_loss,

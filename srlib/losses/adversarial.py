@@ -105,7 +105,7 @@ ADVERSARIAL_LOSSES = {
 }
 
 
-def adversarial_losses(name: str):
+def adversarial_losses(name: str) -> tuple[Callable[[Tensor, Tensor], Tensor], Callable[[Tensor, Tensor], Tensor]]:
     """(d_loss(real, fake), g_loss(real, fake)) for 'bce', 'wgan-gp' or 'ragan'."""
     if name not in ADVERSARIAL_LOSSES:
         raise ValueError(f"unknown adversarial loss {name!r}; choose from {', '.join(ADVERSARIAL_LOSSES)}")

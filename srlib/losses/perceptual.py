@@ -98,7 +98,7 @@ class VGGFeatureExtractor(nn.Module):
     Input (N, 3, H, W) in [0, 1]; output {layer name: (N, C_l, H_l, W_l)}.
     """
 
-    def __init__(self, layers=("conv5_4",), weights: str = "imagenet", normalize: bool = True):
+    def __init__(self, layers: tuple[str, ...] = ("conv5_4",), weights: str = "imagenet", normalize: bool = True):
         super().__init__()
         unknown = [name for name in layers if name not in VGG19_LAYERS]
         if unknown:
@@ -113,12 +113,14 @@ class VGGFeatureExtractor(nn.Module):
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
 
-    def train(self, mode: bool = True):
+    def train(self, mode: bool = True) -> VGGFeatureExtractor:
+        """Set the mode like any module; the VGG layers stay in eval mode (frozen)."""
         super().train(mode)
         self.features.eval()  # frozen: always eval mode
         return self
 
     def forward(self, x: Tensor) -> dict[str, Tensor]:
+        """The chosen layers' feature maps phi_l(x), from one pass; x in [0, 1] (ImageNet-normalised here)."""
         if self.normalize:
             x = (x - self.mean) / self.std
         out = {}
@@ -139,7 +141,7 @@ class PerceptualLoss(nn.Module):
         weights: 'imagenet' or, explicitly, 'random'.
     """
 
-    def __init__(self, layer_weights=None, criterion: str = "l1", feature_scale: float = 1.0,
+    def __init__(self, layer_weights: dict[str, float] | None = None, criterion: str = "l1", feature_scale: float = 1.0,
                  weights: str = "imagenet"):
         super().__init__()
         self.layer_weights = dict(layer_weights or {"conv5_4": 1.0})
@@ -160,6 +162,7 @@ class PerceptualLoss(nn.Module):
         return cls({"conv5_4": 1.0}, criterion="l1", weights=weights)
 
     def forward(self, img_sr: Tensor, img_hr: Tensor) -> Tensor:
+        """The loss of SR against HR, both (N, 3, H, W) in [0, 1]; HR's features carry no gradient."""
         feats_sr = self.vgg(img_sr)
         with torch.no_grad():
             feats_hr = self.vgg(img_hr)

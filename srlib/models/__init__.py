@@ -1,4 +1,6 @@
-"""Generators and their parts. Taught in notebooks 02 and 03."""
+"""Generators, discriminators and their parts; weight files. Taught in notebooks 02, 03 and 05."""
+
+from torch import nn
 
 from srlib.models.blocks import ResidualBlock, ResidualBlockNoBN
 from srlib.models.discriminator import SRGANDiscriminator, VGGStyleDiscriminator
@@ -15,7 +17,7 @@ from srlib.models.weights import (check_state_dict, download_esrgan_weights, loa
                                   to_basicsr_names)
 
 
-def count_parameters(model) -> int:
+def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 

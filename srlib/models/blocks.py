@@ -25,6 +25,7 @@ class ResidualBlock(nn.Module):
         self.bn2 = norm()
 
     def forward(self, x: Tensor) -> Tensor:
+        """x + BN(conv(PReLU(BN(conv(x))))): the SRGAN residual block, (B, C, H, W) -> same."""
         residual = self.bn2(self.conv2(self.act(self.bn1(self.conv1(x)))))  # (B, C, H, W)
         return x + residual  # a sum: the source document's product would be a bug
 
@@ -48,4 +49,5 @@ class ResidualBlockNoBN(nn.Module):
             nn.init.zeros_(conv.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x + res_scale * conv(ReLU(conv(x))): no BatchNorm (EDSR), (B, C, H, W) -> same."""
         return x + self.res_scale * self.conv2(self.relu(self.conv1(x)))

@@ -64,6 +64,7 @@ class SRGANDiscriminator(nn.Module):
         self.input_size = input_size
 
     def forward(self, x: Tensor) -> Tensor:
+        """One logit per image: (N, 3, S, S) in [0, 1] -> (N, 1); the sigmoid belongs in the loss."""
         if x.shape[-1] != self.input_size or x.shape[-2] != self.input_size:
             raise ValueError(f"discriminator built for {self.input_size}x{self.input_size} patches, "
                              f"got {tuple(x.shape[-2:])}; build it with input_size={x.shape[-1]}")

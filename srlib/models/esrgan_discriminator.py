@@ -78,6 +78,7 @@ class ESRGANDiscriminator(nn.Module):
         self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
 
     def forward(self, x: Tensor) -> Tensor:
+        """One logit per image: (N, 3, S, S) in [0, 1] -> (N, 1); the sigmoid (or RaGAN's average) is in the loss."""
         if x.shape[-1] != self.input_size or x.shape[-2] != self.input_size:
             raise ValueError(f"discriminator built for {self.input_size}x{self.input_size} patches, "
                              f"got {tuple(x.shape[-2:])}; build it with input_size={x.shape[-1]}")

@@ -23,8 +23,12 @@ from dataclasses import asdict, dataclass, fields
 
 from torch import nn
 
+from srlib.models.espcn import ResidualESPCN
+from srlib.models.rrdb import RRDBNet
+from srlib.models.srresnet import MSRResNet, SRResNet
+from srlib.models.upsample import SCALES
+
 ARCHITECTURES = ("rrdbnet", "srresnet", "msrresnet", "espcn")
-SCALES = (2, 3, 4, 8)  # every generator upsamples by these (srlib/models/upsample.py)
 
 
 @dataclass
@@ -48,7 +52,7 @@ class GeneratorConfig:
     scale: int = 4
     bicubic_skip: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"unknown generator architecture {self.architecture!r}; use one of "
                              f"{', '.join(ARCHITECTURES)}")
@@ -77,15 +81,12 @@ class GeneratorConfig:
         return cls(**config)
 
     def to_dict(self) -> dict:
+        """Plain types, as stored in ``generator.pt`` and in a checkpoint's recipe."""
         return asdict(self)
 
 
 def build_generator(config: GeneratorConfig | dict) -> nn.Module:
     """The (untrained) generator a config describes; a dict is read with ``GeneratorConfig.from_dict``."""
-    from srlib.models.espcn import ResidualESPCN
-    from srlib.models.rrdb import RRDBNet
-    from srlib.models.srresnet import MSRResNet, SRResNet
-
     cfg = config if isinstance(config, GeneratorConfig) else GeneratorConfig.from_dict(config)
     common = dict(num_feat=cfg.num_feat, num_block=cfg.num_block, scale=cfg.scale)
     if cfg.architecture == "rrdbnet":

@@ -19,13 +19,14 @@ Taught in: notebook 06, section 5 and notebook 08, sections 1 and 3.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from srlib.files import atomic_path
 from srlib.models.generator_config import GeneratorConfig, build_generator
+from srlib.models.shipped import damaged, resolve_weights
 from srlib.models.weights import check_state_dict, read_weights_file, to_basicsr_names
 
 FORMAT = "srlib-generator-2"
@@ -49,7 +50,7 @@ def _config_of(config) -> GeneratorConfig:
     return GeneratorConfig.from_dict({k: config[k] for k in keys if k in config})
 
 
-def save_generator(path: str | Path, model: nn.Module, config, recipe: str = "",
+def save_generator(path: str | Path, model: nn.Module, config: GeneratorConfig | dict | object, recipe: str = "",
                    metadata: dict | None = None) -> Path:
     """Write ``generator.pt`` atomically (temporary file, then rename).
 
@@ -62,15 +63,13 @@ def save_generator(path: str | Path, model: nn.Module, config, recipe: str = "",
     payload = {"format": FORMAT, "config": _config_of(config).to_dict(), "recipe": recipe,
                "metadata": metadata or {},
                "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 
 def _read_payload(path: str | Path) -> tuple[Path, object]:
-    from srlib.pretrained import damaged, resolve_weights
-
+    """(the file ``path`` names, its contents); a damaged shipped file says how to regenerate it."""
     path = resolve_weights(path)
     try:
         return path, read_weights_file(path, WHAT_WEIGHTS)

@@ -65,6 +65,7 @@ class ResidualDenseBlock(nn.Module):
         scaled_kaiming_(self, init_scale)
 
     def forward(self, x: Tensor) -> Tensor:
+        """RDB(x) = x + beta * x5: five convs, each fed x and every x_k before it (dense connections)."""
         x1 = self.lrelu(self.conv1(x))  # (B, g, H, W)
         x2 = self.lrelu(self.conv2(torch.cat((x, x1), 1)))  # in: C + g
         x3 = self.lrelu(self.conv3(torch.cat((x, x1, x2), 1)))  # in: C + 2g
@@ -86,6 +87,7 @@ class RRDB(nn.Module):
         self.rdb3 = ResidualDenseBlock(num_feat, num_grow_ch, res_scale, init_scale)
 
     def forward(self, x: Tensor) -> Tensor:
+        """RRDB(x) = x + beta * RDB3(RDB2(RDB1(x))) (ESRGAN Fig. 4), (B, C, H, W) -> same."""
         return x + self.res_scale * self.rdb3(self.rdb2(self.rdb1(x)))
 
 
@@ -127,11 +129,12 @@ class RRDBNet(nn.Module):
             scaled_kaiming_(self.conv_last, 0.1)  # start close to bicubic
 
     def forward(self, x: Tensor) -> Tensor:
+        """LR (B, 3, h, w) in [0, 1] -> SR (B, 3, h*s, w*s), plus MATLAB bicubic with ``bicubic_skip``."""
         out = self.body_and_upsampler(x)  # (B, 3, h*s, w*s)
         return out + imresize(x, self.scale) if self.bicubic_skip else out
 
     def body_and_upsampler(self, x: Tensor) -> Tensor:
-        """ESRGAN's network proper: (B, 3, h, w) -> (B, 3, h*s, w*s)."""
+        """ESRGAN's network proper: trunk of RRDBs with a skip, then upsampling; (B, 3, h, w) -> (B, 3, h*s, w*s)."""
         feat = self.conv_first(x)  # (B, C, h, w)
         feat = feat + self.conv_body(self.body(feat))  # trunk skip: a sum, not x * x1
         if self.upsampler == "nearest":

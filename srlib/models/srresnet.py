@@ -42,6 +42,7 @@ class SRResNet(nn.Module):
         self.tail = nn.Conv2d(num_feat, 3, kernel_size=9, padding=4)
 
     def forward(self, x: Tensor) -> Tensor:
+        """LR (B, 3, h, w) in [0, 1] -> SR (B, 3, h*s, w*s): head, residual blocks with a global skip, upsampling."""
         feat = self.head(x)  # (B, C, h, w)
         feat = feat + self.body_tail(self.body(feat))  # global skip, (B, C, h, w)
         return self.tail(self.upsample(feat))  # (B, 3, h*s, w*s)
@@ -77,6 +78,7 @@ class MSRResNet(nn.Module):
             scaled_kaiming_(conv, 0.1)  # BasicSR's default_init_weights(..., 0.1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """LR (B, 3, h, w) in [0, 1] -> SR (B, 3, h*s, w*s): the learned residual plus bilinear upsampling."""
         feat = self.lrelu(self.conv_first(x))  # (B, C, h, w)
         feat = self.body(feat)
         for i, shuffle in enumerate(self.pixel_shuffles):

@@ -23,6 +23,8 @@ import math
 import torch
 from torch import nn
 
+SCALES = (2, 3, 4, 8)  # every generator upsamples by these: x2 and x3 stages, composed for x4 and x8
+
 
 def upsample_stages(scale: int, allow_three: bool = True) -> list[int]:
     """Per-stage factors: 2 -> [2], 3 -> [3], 4 -> [2, 2], 8 -> [2, 2, 2].
@@ -39,6 +41,7 @@ def upsample_stages(scale: int, allow_three: bool = True) -> list[int]:
 
 
 def make_activation(act: str, num_feat: int) -> nn.Module:
+    """The activation after an upsampling conv: 'prelu' (SRGAN, one slope per channel) or 'lrelu' (ESRGAN, 0.2)."""
     if act == "prelu":
         return nn.PReLU(num_parameters=num_feat)  # SRGAN
     if act == "lrelu":

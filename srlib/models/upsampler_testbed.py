@@ -12,6 +12,10 @@ This network fixes everything but the upsampler (notebook 03, section 4):
 ``bicubic_s`` is MATLAB bicubic (``srlib.data.imresize``), the baseline the
 course scores against, so the network learns only the residual over it
 (VDSR's global skip, Kim et al. 2016) and a gain in dB is read against 0.
+(``ResidualESPCN`` adds PyTorch's bicubic instead, which its shipped weights
+depend on; this network is there to compare upsamplers against the baseline,
+so it adds the baseline itself; ``imresize`` on a tensor runs on its device,
+in float64, and is differentiable too.)
 ``conv_last`` starts at a tenth of its Kaiming scale: training starts close
 to bicubic but every layer gets a gradient from the first step. 3x3 head and
 tail (BasicSR's MSRResNet) instead of SRResNet's 9x9 ones keep the cost at HR
@@ -50,6 +54,7 @@ class UpsamplerTestbed(nn.Module):
         scaled_kaiming_(self.conv_last, 0.1)  # small, not zero: the upsampler learns from step one
 
     def forward(self, x: Tensor) -> Tensor:
+        """conv_last(upsample(trunk(x))) + MATLAB bicubic of x: (B, 3, h, w) -> (B, 3, s h, s w)."""
         feat = F.leaky_relu(self.conv_first(x), 0.2)  # (B, C, h, w)
         feat = feat + self.body(feat)  # (B, C, h, w)
         residual = self.conv_last(self.upsample(feat))  # (B, C, s h, s w) -> (B, 3, s h, s w)

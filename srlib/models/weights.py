@@ -91,7 +91,7 @@ def check_state_dict(model: nn.Module, state: dict, source: str = "weights") -> 
                            "(num_feat, num_block, num_grow_ch, scale).")
 
 
-def read_weights_file(path: str | Path, missing_hint: str = ""):
+def read_weights_file(path: str | Path, missing_hint: str = "") -> object:
     """``torch.load(path, weights_only=True)`` on the CPU, with errors that name the file."""
     path = Path(path)
     if not path.exists():
@@ -116,7 +116,7 @@ def load_esrgan_weights(model: nn.Module, path: str | Path) -> nn.Module:
 
 
 def download_esrgan_weights(folder: str | Path = "weights",
-                            names=("RRDB_ESRGAN_x4.pth", "RRDB_PSNR_x4.pth")) -> list[Path]:
+                            names: tuple[str, ...] = ("RRDB_ESRGAN_x4.pth", "RRDB_PSNR_x4.pth")) -> list[Path]:
     """Download the public ESRGAN x4 weights (on Colab) into ``folder``; skips files present.
 
     Returns the paths. If Google Drive answers with a web page instead of the

@@ -15,63 +15,38 @@ Taught in: notebooks 00, 03 and 05-08.
 
 from __future__ import annotations
 
-from pathlib import Path
+import torch
+from torch import nn
 
-PRETRAINED_DIR = Path(__file__).resolve().parent
-NAMES = ("psnr", "bce", "wgan-gp", "ragan")
-REGENERATE = "python tools/pretrain.py"
+from srlib.data import sample_dataset
+from srlib.infer.evaluate import evaluate_generator
+from srlib.models.generator_file import read_metadata
+from srlib.models.shipped import NAMES, PRETRAINED_DIR, REGENERATE, damaged, pretrained_path, resolve_weights
 
-
-def pretrained_path(name: str) -> Path:
-    """The shipped ``generator.pt`` of ``name``; a ValueError lists the shipped names."""
-    if name not in NAMES:
-        raise ValueError(f"{name!r} is neither a weights file nor a shipped model; the course ships: "
-                         f"{', '.join(NAMES)} (`srlib pretrained` lists them)")
-    path = PRETRAINED_DIR / name / "generator.pt"
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: the shipped model {name!r} is missing; regenerate it with "
-                                f"`{REGENERATE} --only {name}` in a course checkout")
-    return path
+__all__ = ["NAMES", "PRETRAINED_DIR", "REGENERATE", "damaged", "pretrained_path", "resolve_weights",
+           "held_out_scores", "describe", "list_pretrained"]
 
 
-def resolve_weights(spec) -> Path:
-    """A weights file from a path or a shipped model name (a path that exists wins)."""
-    path = Path(spec)
-    if path.exists():
-        return path
-    if str(spec) in NAMES or not (path.suffix or len(path.parts) > 1):
-        return pretrained_path(str(spec))  # a bare unknown name gets the list of shipped names
-    return path  # a missing file: the reader says so
-
-
-def damaged(path: Path, exc: Exception) -> ValueError | None:
-    """For an unreadable shipped file, the error that says how to regenerate it; None for other files."""
-    path = Path(path)
-    if path.parent.parent != PRETRAINED_DIR:
-        return None
-    return ValueError(f"{path} is damaged ({exc}); regenerate it with `{REGENERATE} --only {path.parent.name}`")
-
-
-def held_out_scores(model, scale: int = 4, device="cpu") -> dict:
+def held_out_scores(model: nn.Module, scale: int = 4, device: str | torch.device = "cpu",
+                    with_gradient_energy: bool = False) -> dict:
     """Mean PSNR-Y / SSIM-Y (border = scale) of ``model`` and of MATLAB bicubic on the held-out photos.
 
-    What each shipped file records; ``tests/test_pretrained*.py`` re-measure it.
+    With ``with_gradient_energy``, also each one's gradient energy relative to HR
+    (``srlib.metrics.relative_gradient_energy``). What each shipped file records,
+    measured by the course's one evaluation loop (``srlib.infer.evaluate_generator``);
+    ``tests/pretrained/`` re-measures it.
     """
-    import torch
-
-    from srlib.data import sample_dataset
-    from srlib.infer.evaluate import evaluate_generator
-
-    with torch.no_grad():
-        mean = evaluate_generator(model, sample_dataset("val", scale=scale), scale, device=device)["mean"]
-    return {"psnr_y": round(mean["model_psnr"], 4), "ssim_y": round(mean["model_ssim"], 4),
-            "bicubic_psnr_y": round(mean["bicubic_psnr"], 4), "bicubic_ssim_y": round(mean["bicubic_ssim"], 4)}
+    val = sample_dataset("val", scale=scale)
+    mean = evaluate_generator(model, val, scale, device=device, with_gradient_energy=with_gradient_energy)["mean"]
+    keys = {"psnr_y": "model_psnr", "ssim_y": "model_ssim", "bicubic_psnr_y": "bicubic_psnr",
+            "bicubic_ssim_y": "bicubic_ssim"}
+    if with_gradient_energy:
+        keys.update(gradient_energy="model_gradient_energy", bicubic_gradient_energy="bicubic_gradient_energy")
+    return {name: round(mean[key], 4) for name, key in keys.items()}
 
 
 def describe(name: str) -> dict:
     """One row of ``srlib pretrained``: architecture, size, recipe, training and held-out scores."""
-    from srlib.models.generator_file import read_metadata
-
     path = pretrained_path(name)
     try:
         info = read_metadata(path)

@@ -11,6 +11,8 @@ call them to train the same models themselves (the ``gpu`` profile, or their
   (BatchNorm for BCE and RaGAN; none for the WGAN-GP critic, which takes 5
   critic steps per iteration with Adam betas (0, 0.9), Gulrajani et al. 2017,
   Algorithm 1). Only the adversarial formulation differs between the three.
+
+Taught in: notebook 05, section 6 and notebook 08, section 1 (their ``TRAIN_HERE`` switch).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def course_recipe(name: str, iters: int | None = None, vgg_weights: str = "rando
 
 
 def train_course_model(name: str, iters: int | None = None, init: torch.nn.Module | None = None,
-                       vgg_weights: str = "random", device="cpu", progress: bool = True) -> Trainer:
+                       vgg_weights: str = "random", device: str | torch.device = "cpu",
+                       progress: bool = True) -> Trainer:
     """Train the course model ``name`` on the bundled training photos; a GAN model starts from ``init``.
 
     Returns the trainer (its ``eval_model`` is the result). The data order is

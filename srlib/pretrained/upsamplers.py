@@ -4,8 +4,10 @@ Each model is an ``UpsamplerTestbed`` (one fixed trunk, learning the residual ov
 MATLAB bicubic) that differs only in its upsampler: pixel shuffle, pixel shuffle
 with ICNR, nearest + conv, transposed conv. For a seed, every variant starts
 its trunk (``conv_first``, ``body``) from the same random numbers and sees the
-same patches in the same order (the loader's seed); the upsampler and the
-last conv, drawn after it, start from different numbers. The 12
+same patches in the same order (the data order is a function of the seed);
+the upsampler and the last conv, drawn after it, start from different numbers.
+Each run goes through the course's one training loop (``Trainer.fit``), with a
+plain L1 ``Recipe`` made from the ``UpsamplerRecipe`` the 12 runs share. The 12
 models are trained on the CPU by ``python tools/pretrain.py --only upsamplers``
 and shipped in one file, ``upsamplers/upsamplers.pt`` (state dicts, the recipe,
 and per model its training time and held-out PSNR-Y / SSIM-Y beside bicubic),
@@ -17,11 +19,17 @@ Taught in: notebook 03, section 4.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
+from srlib.data import sample_dataset
+from srlib.files import atomic_path
+from srlib.models.generator_config import GeneratorConfig
+from srlib.models.upsampler_testbed import UpsamplerTestbed
 from srlib.pretrained import PRETRAINED_DIR, REGENERATE
+from srlib.train.recipes import Recipe
+from srlib.train.trainer import Trainer
 
 VARIANTS = {"pixel shuffle": ("pixelshuffle", False), "pixel shuffle + ICNR": ("pixelshuffle", True),
             "nearest + conv": ("nearest", False), "transposed conv": ("transposed", False)}
@@ -44,17 +52,26 @@ class UpsamplerRecipe:
     milestones: tuple[float, ...] = (0.6, 0.85)  # fractions of iters where the rate drops
     gamma: float = 0.25
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.scale not in (2, 4, 8):
             raise ValueError(f"scale={self.scale} unsupported; the transposed conv needs 2, 4 or 8")
         if self.iters < 1 or self.batch_size < 1 or self.hr_patch % self.scale:
             raise ValueError(f"need iters >= 1, batch_size >= 1 and hr_patch a multiple of scale; got {self}")
 
+    def training_recipe(self, variant: str, seed: int) -> Recipe:
+        """The trainer's ``Recipe`` for one run: L1 only, Adam (0.9, 0.999), no EMA, data order from ``seed``.
 
-def build_testbed(variant: str, seed: int, recipe: UpsamplerRecipe = UpsamplerRecipe()):
+        The trainer is handed the testbed itself (``Trainer(..., generator=...)``); the recipe's
+        ``generator`` only carries the scale.
+        """
+        return Recipe(f"{variant}, seed {seed}", generator=GeneratorConfig(scale=self.scale), hr_patch=self.hr_patch,
+                      batch_size=self.batch_size, learning_rate_g=self.learning_rate, betas=(0.9, 0.999),
+                      milestones=tuple(int(f * self.iters) for f in self.milestones), gamma=self.gamma,
+                      total_iters=self.iters, ema_decay=0.0, val_every=0, save_every=0, seed=seed)
+
+
+def build_testbed(variant: str, seed: int, recipe: UpsamplerRecipe = UpsamplerRecipe()) -> UpsamplerTestbed:
     """The untrained network of ``variant`` for ``seed`` (its weights drawn after ``manual_seed(seed)``)."""
-    from srlib.models.upsampler_testbed import UpsamplerTestbed
-
     if variant not in VARIANTS:
         raise ValueError(f"unknown upsampler variant {variant!r}; choose from {', '.join(VARIANTS)}")
     kind, icnr = VARIANTS[variant]
@@ -62,46 +79,38 @@ def build_testbed(variant: str, seed: int, recipe: UpsamplerRecipe = UpsamplerRe
     return UpsamplerTestbed(kind, icnr, recipe.num_feat, recipe.num_block, recipe.scale)
 
 
-def train_upsampler(variant: str, seed: int, recipe: UpsamplerRecipe = UpsamplerRecipe(), device="cpu",
-                    progress: bool = False):
-    """Train ``variant`` with ``seed`` on the bundled training photos; returns the network in eval mode."""
-    from tqdm.auto import tqdm
+def train_upsampler(variant: str, seed: int, recipe: UpsamplerRecipe = UpsamplerRecipe(),
+                    device: str | torch.device = "cpu", progress: bool = False) -> UpsamplerTestbed:
+    """Train ``variant`` with ``seed`` on the bundled training photos; returns the network in eval mode.
 
-    from srlib.data import make_train_loader, sample_dataset
-
-    net = build_testbed(variant, seed, recipe).to(device)
+    ``Trainer.fit`` runs the loop: each step an L1 loss on a batch of patches, Adam, the rate
+    divided by 4 after 60% and 85% of the iterations. Taught in: notebook 03, section 4.
+    """
+    net = build_testbed(variant, seed, recipe)
     train_set = sample_dataset("train", scale=recipe.scale, hr_patch=recipe.hr_patch, repeat=10_000)
-    batches = iter(make_train_loader(train_set, batch_size=recipe.batch_size, num_workers=0, seed=seed))
-    optimizer = torch.optim.Adam(net.parameters(), lr=recipe.learning_rate)
-    drops = [int(f * recipe.iters) for f in recipe.milestones]
-    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, drops, gamma=recipe.gamma)
-    for _ in tqdm(range(recipe.iters), desc=f"{variant}, seed {seed}", disable=not progress, leave=False):
-        img_lr, img_hr = next(batches)  # (B, 3, p/s, p/s), (B, 3, p, p): the same batches for every variant
-        loss = F.l1_loss(net(img_lr.to(device)), img_hr.to(device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-    return net.eval()
+    trainer = Trainer(recipe.training_recipe(variant, seed), train_set, device=device, amp="off", generator=net)
+    trainer.fit(recipe.iters, progress=progress)
+    return trainer.generator.eval()
 
 
-def save_upsamplers(nets: dict[str, list], recipe: UpsamplerRecipe, metadata: dict, path=UPSAMPLERS_PATH) -> None:
+def save_upsamplers(nets: dict[str, list], recipe: UpsamplerRecipe, metadata: dict,
+                    path: Path = UPSAMPLERS_PATH) -> None:
     """Write the networks (``{variant: [net per seed]}``) with the recipe and metadata in one file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, "recipe": asdict(recipe), "seeds": list(SEEDS), "metadata": metadata,
                "state_dicts": {v: [{k: t.detach().cpu() for k, t in net.state_dict().items()} for net in nets[v]]
                                for v in nets}}
-    tmp = path.with_suffix(".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
 
 
-def _damaged(path, why: str) -> ValueError:
+def _damaged(path: Path, why: str) -> ValueError:
     return ValueError(f"{path} is damaged ({why}); regenerate it with `{REGENERATE} --only upsamplers` "
                       "in a course checkout")
 
 
-def load_upsamplers(path=UPSAMPLERS_PATH, device="cpu") -> tuple[dict[str, list], UpsamplerRecipe, dict]:
+def load_upsamplers(path: Path = UPSAMPLERS_PATH,
+                    device: str | torch.device = "cpu") -> tuple[dict[str, list], UpsamplerRecipe, dict]:
     """The shipped networks ``{variant: [net for each of SEEDS]}``, their recipe and metadata."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: the shipped upsampler models are missing; regenerate them with "
@@ -126,7 +135,7 @@ def load_upsamplers(path=UPSAMPLERS_PATH, device="cpu") -> tuple[dict[str, list]
     return nets, recipe, payload["metadata"]
 
 
-def describe_upsamplers(path=UPSAMPLERS_PATH) -> list[dict]:
+def describe_upsamplers(path: Path = UPSAMPLERS_PATH) -> list[dict]:
     """One row per variant for ``srlib pretrained``: parameters, budget, mean held-out PSNR-Y over the seeds."""
     nets, recipe, meta = load_upsamplers(path)
     rows = []

@@ -16,7 +16,6 @@ Taught in: notebook 07.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from pathlib import Path
@@ -24,10 +23,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from srlib.files import atomic_path
+
 PATTERN = re.compile(r"ckpt_(\d+)\.pt$")
 
 
 def rng_state() -> dict:
+    """Every random-number generator's state (PyTorch, CUDA, Python, NumPy) as plain types."""
     state = {"torch": torch.get_rng_state(), "python": _listify(random.getstate()),
              "numpy": _numpy_state()}
     if torch.cuda.is_available():
@@ -36,6 +38,7 @@ def rng_state() -> dict:
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore what ``rng_state`` saved (on as many GPUs as both machines have)."""
     torch.set_rng_state(state["torch"])
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
@@ -99,13 +102,14 @@ def checkpoints(folder: str | Path) -> list[Path]:
 
 
 def save_atomic(payload: dict, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)  # atomic on POSIX and Windows
+    """``torch.save`` through ``srlib.files.atomic_path``: never half a checkpoint."""
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
 
 
 def save_checkpoint(folder: str | Path, iteration: int, payload: dict, keep_last: int = 3,
                     is_best: bool = False) -> Path:
+    """Write ``folder/ckpt_NNNNNN.pt`` (and ``best.pt``) atomically; keep the last ``keep_last``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"ckpt_{iteration:06d}.pt"
@@ -118,6 +122,7 @@ def save_checkpoint(folder: str | Path, iteration: int, payload: dict, keep_last
 
 
 def load_checkpoint(path: str | Path) -> dict:
+    """A checkpoint's contents, on the CPU, with ``weights_only=True`` (no pickled code runs)."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -126,5 +131,6 @@ def load_checkpoint(path: str | Path) -> dict:
 
 
 def latest_checkpoint(folder: str | Path) -> Path | None:
+    """The newest ``ckpt_NNNNNN.pt`` in ``folder``, or None."""
     found = checkpoints(folder)
     return found[-1] if found else None

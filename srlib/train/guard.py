@@ -31,6 +31,15 @@ import torch.distributed as dist
 
 
 class NonFiniteGuard:
+    """Backward and optimiser step, skipped when the loss is not finite; stops a diverged run.
+
+    Args:
+        every: 1 reads the loss at once (the CPU); N > 1 skips on the device and reads
+            the counters every N iterations (CUDA; see the module docstring).
+        max_bad: non-finite losses in a row that stop training.
+        device: where the counters live.
+    """
+
     def __init__(self, every: int = 1, max_bad: int = 5, device: str | torch.device = "cpu"):
         if every < 1:
             raise ValueError(f"the non-finite check interval must be >= 1, got {every}")
@@ -41,6 +50,7 @@ class NonFiniteGuard:
 
     @property
     def on_device(self) -> bool:
+        """Whether bad steps are skipped on the device (fused Adam's ``found_inf``), read every ``every``."""
         return self.every > 1
 
     def _diverged(self, count: int, iteration: int) -> RuntimeError:
@@ -48,7 +58,8 @@ class NonFiniteGuard:
                             "diverged. Lower the learning rates, use --amp off, or resume from an "
                             "earlier checkpoint")
 
-    def step(self, optimizer, loss: torch.Tensor, scaler, iteration: int) -> None:
+    def step(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, scaler: torch.amp.GradScaler,
+             iteration: int) -> None:
         """Backward and optimizer step, skipped (not applied) when ``loss`` is not finite."""
         optimizer.zero_grad(set_to_none=True)
         bad = ~torch.isfinite(loss.detach())  # () bool, on the loss's device

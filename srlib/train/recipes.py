@@ -3,8 +3,9 @@
 Each recipe is a ``Recipe`` with the paper's values as defaults (SRGAN,
 Ledig et al. 2017, Sec. 3.2; ESRGAN, Wang et al. 2018, Sec. 4.1); the
 generator's own settings are a nested ``GeneratorConfig``
-(``recipe.generator``). ``scaled(recipe, profile)`` shrinks a recipe to the
-``ci`` / ``cpu`` profiles and leaves it as published for ``gpu``. A recipe
+(``recipe.generator``). ``scaled(recipe, size)`` shrinks a recipe to a
+``RecipeSize`` (the course's ``ci`` / ``cpu`` profiles hold one:
+``profile.recipe_size``; ``gpu``'s is None, the recipe as published). A recipe
 is saved in every checkpoint (``asdict``) and can be read from YAML (the
 generator as a nested mapping). Taught in: notebook 06, section 2 and
 notebook 07, section 3.
@@ -15,7 +16,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from srlib.course import Profile
 from srlib.models.generator_config import GeneratorConfig
 
 DISCRIMINATORS = ("srgan", "esrgan")  # srlib.models.SRGANDiscriminator, ESRGANDiscriminator
@@ -24,6 +24,13 @@ ADVERSARIAL = (None, "bce", "ragan", "wgan-gp")
 
 @dataclass
 class Recipe:
+    """A training recipe: generator, losses and their weights, optimisers, schedule, data sizes.
+
+    Defaults are ESRGAN's PSNR stage (Sec. 4.1); ``RECIPES`` holds the papers' recipes.
+    Weights of 0 switch a loss term off; ``adversarial`` None trains without a discriminator.
+    Taught in: notebook 06, section 2 and notebook 07, section 3.
+    """
+
     name: str
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)  # ESRGAN's RRDBNet x4
     # data
@@ -59,7 +66,7 @@ class Recipe:
     seed: int = 0
     vgg_weights: str = "imagenet"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.betas, self.milestones = tuple(self.betas), tuple(self.milestones)
         if isinstance(self.generator, dict):  # from YAML or a checkpoint
             self.generator = GeneratorConfig.from_dict(self.generator)
@@ -80,6 +87,7 @@ class Recipe:
 
     @property
     def is_gan(self) -> bool:
+        """Whether the recipe trains a discriminator (an adversarial loss is set)."""
         return self.adversarial is not None
 
     @property
@@ -131,26 +139,52 @@ RECIPES: dict[str, Recipe] = {
 
 
 def get_recipe(name: str) -> Recipe:
+    """A fresh copy of the named recipe from ``RECIPES``; a ValueError lists the names."""
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; valid recipes: {', '.join(RECIPES)}")
     return replace(RECIPES[name])
 
 
-def scaled(recipe: Recipe, profile: Profile) -> Recipe:
-    """The recipe at the profile's size: published on ``gpu``, smaller on ``cpu``/``ci``."""
-    if profile.name == "gpu" or recipe.name == "demo":
+@dataclass(frozen=True)
+class RecipeSize:
+    """The sizes a published recipe is shrunk to for a run of minutes instead of days (``scaled``).
+
+    Args:
+        train_iters: iterations of the whole run; the milestones sit at 50% and 75% of them.
+        batch_size: patches per step.
+        hr_patch: HR crop side in pixels (a multiple of the scale).
+        num_feat: generator width (the discriminator's too).
+        num_block: generator depth.
+        vgg_weights: 'random' for runs that must stay offline (no ImageNet download); None keeps
+            the recipe's.
+    """
+
+    train_iters: int
+    batch_size: int
+    hr_patch: int
+    num_feat: int
+    num_block: int
+    vgg_weights: str | None = None
+
+
+def scaled(recipe: Recipe, size: RecipeSize | None) -> Recipe:
+    """The recipe at ``size``; as published when ``size`` is None. The ``demo`` recipe is never shrunk.
+
+    Taught in: notebook 06, section 2 (a recipe says what to optimise; the profile's size, how long).
+    """
+    if size is None or recipe.name == "demo":
         return replace(recipe)
-    iters = profile.train_iters
-    generator = replace(recipe.generator, num_feat=profile.num_feat, num_block=profile.num_block,
-                        num_grow_ch=max(8, profile.num_feat // 2))
-    small = dict(generator=generator, disc_feat=profile.num_feat, hr_patch=profile.hr_patch,
-                 batch_size=profile.batch_size, total_iters=iters,
+    iters = size.train_iters
+    generator = replace(recipe.generator, num_feat=size.num_feat, num_block=size.num_block,
+                        num_grow_ch=max(8, size.num_feat // 2))
+    small = dict(generator=generator, disc_feat=size.num_feat, hr_patch=size.hr_patch,
+                 batch_size=size.batch_size, total_iters=iters,
                  milestones=tuple(int(iters * f) for f in (0.5, 0.75)),
                  val_every=max(1, iters // 4), save_every=max(1, iters // 4), log_every=max(1, iters // 20),
                  # an EMA over ~10% of the run: 0.999 would average over more steps than a short run has
                  ema_decay=min(recipe.ema_decay, 1 - 10 / iters) if recipe.ema_decay else 0.0)
-    if profile.name == "ci":
-        small["vgg_weights"] = "random"  # offline: chosen explicitly, warned about
+    if size.vgg_weights is not None:
+        small["vgg_weights"] = size.vgg_weights  # offline: chosen explicitly, warned about
     return replace(recipe, **small)
 
 

@@ -9,11 +9,21 @@ Taught in: notebook 07.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch.utils.data import Sampler
 
 
 class IterationBatchSampler(Sampler):
+    """Batches of indices for iterations ``start`` to ``stop``: a function of (seed, iteration) alone.
+
+    Args:
+        num_samples: length of the data set. batch_size: indices per batch (this rank's).
+        seed: the permutations' seed. start, stop: the iterations to serve.
+        rank, world_size: this process's slice of each global batch under DDP.
+    """
+
     def __init__(self, num_samples: int, batch_size: int, seed: int, start: int, stop: int,
                  rank: int = 0, world_size: int = 1):
         self.n, self.batch_size, self.seed = num_samples, batch_size, seed
@@ -27,7 +37,7 @@ class IterationBatchSampler(Sampler):
             self._epoch, self._perm = epoch, torch.randperm(self.n, generator=g)
         return int(self._perm[position])
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[list[int]]:
         for iteration in range(self.start, self.stop):
             first = (iteration * self.world_size + self.rank) * self.batch_size
             yield [self._index(first + j) for j in range(self.batch_size)]

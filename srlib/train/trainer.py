@@ -13,74 +13,61 @@ Per iteration (BasicSR's order):
 3. EMA update, learning-rate schedulers.
 
 Mixed precision on CUDA (bf16 on GPUs that compute it natively, compute
-capability 8.0 and newer; else fp16 with a grad scaler, as on a T4), channels_last on CUDA, DDP under ``torchrun``. A step whose loss is
-not finite is skipped (``guard.py``: on CUDA without a host-device
+capability 8.0 and newer; else fp16 with a grad scaler, as on a T4),
+channels_last on CUDA, DDP under ``torchrun``. A step whose loss is not finite is skipped (``guard.py``: on CUDA without a host-device
 synchronisation per step); several in a row stop training with a message.
-``fit`` stops at an iteration or a time budget and measures the seconds per
-iteration. ``srlib.train.run.train`` writes the whole training loop out
-(validation, logging, checkpoints); ``fit`` is the short loop the notebooks
-use. Taught in: notebook 06, section 2 and notebook 07, sections 4 and 7.
+``fit`` is the course's one training loop: it stops at an iteration or a time
+budget, measures the seconds per iteration and calls a callback after each
+step (``srlib train``'s validation, logging and checkpoints are one,
+``srlib.train.run_folder.RunRecorder``). Taught in: notebook 06, section 2 and
+notebook 07, sections 4 and 7.
 """
 
 from __future__ import annotations
 
-import time
 import warnings
+from collections.abc import Callable
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from torch.utils.data import DataLoader
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
 
-from srlib.losses import PerceptualLoss, adversarial_losses, gradient_penalty
 from srlib.infer.evaluate import evaluate_generator
-from srlib.models.discriminator import SRGANDiscriminator
-from srlib.models.esrgan_discriminator import ESRGANDiscriminator
+from srlib.losses import PerceptualLoss, adversarial_losses, gradient_penalty
 from srlib.models.generator_config import build_generator
+from srlib.train.budget import SessionClock, SpeedMeter, budget_spent, progress_postfix
+from srlib.train.components import amp_dtype, build_discriminator, optimizer_and_schedule
 from srlib.train.ema import EMA
 from srlib.train.guard import NonFiniteGuard
 from srlib.train.recipes import Recipe, generator_of, recipe_dict
 from srlib.train.sampler import IterationBatchSampler
 
 
-def native_bf16(device: torch.device) -> bool:
-    """Whether the CUDA ``device`` computes bf16 in hardware: compute capability 8.0 (Ampere) and newer.
-
-    Not ``torch.cuda.is_bf16_supported()``: since PyTorch 2.4 it counts emulation
-    (``including_emulation=True``) and says True on a T4 (7.5, Colab's free GPU),
-    where bf16 runs emulated and slowly; fp16 with a gradient scaler is the T4's path.
-    """
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= (8, 0)
-
-
-def amp_dtype(device: torch.device, amp: str):
-    """None (fp32), torch.bfloat16 or torch.float16 for ``amp`` in auto/off/bf16/fp16.
-
-    ``auto``: fp32 off CUDA; bf16 on GPUs with native bf16 (``native_bf16``), else fp16,
-    which the trainer pairs with a gradient scaler. Taught in: notebook 07, section 4.
-    """
-    if amp == "off" or (amp == "auto" and device.type != "cuda"):
-        return None
-    if amp == "auto":
-        return torch.bfloat16 if native_bf16(device) else torch.float16
-    return {"bf16": torch.bfloat16, "fp16": torch.float16}[amp]
-
-
-def build_discriminator(recipe: Recipe):
-    """The recipe's discriminator: SRGAN's (paper, Fig. 4) or ESRGAN's (BasicSR's layout)."""
-    if recipe.discriminator == "esrgan":
-        return ESRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat,
-                                   norm=recipe.discriminator_norm)
-    return SRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat, norm=recipe.discriminator_norm)
-
-
 class Trainer:
-    """``check_every``: how often the non-finite guard reads the device (``guard.py``);
-    default 1 on the CPU, the recipe's ``log_every`` on CUDA."""
+    """Trains the generator (and discriminator) of a ``Recipe``: one ``step``, and ``fit``, the loop.
 
-    def __init__(self, recipe: Recipe, train_set, val_set=None, device="cpu", amp: str = "auto",
-                 num_workers: int = 0, eval_images: int = 0, max_bad_steps: int = 5,
-                 check_every: int | None = None):
+    Args:
+        recipe: what to optimise (losses, optimisers, schedule, sizes).
+        train_set: (img_lr, img_hr) pairs, (3, h, w) and (3, h*s, w*s) in [0, 1]; None for a
+            trainer that only steps on batches it is handed.
+        val_set: whole images for ``validate``, or None.
+        device: where to train; amp: 'auto', 'off', 'bf16' or 'fp16' (``amp_dtype``).
+        num_workers: data-loader worker processes.
+        eval_images: how many of ``val_set``'s images ``validate`` evaluates (0 = all).
+        max_bad_steps: non-finite losses in a row that stop training (``guard.py``).
+        check_every: how often the non-finite guard reads the device; default 1 on the CPU,
+            the recipe's ``log_every`` on CUDA.
+        generator: a network to train instead of the one ``recipe.generator`` describes
+            (notebook 03's ``UpsamplerTestbed``, which no ``GeneratorConfig`` names); its
+            ``scale`` must be the recipe's.
+    """
+
+    def __init__(self, recipe: Recipe, train_set: Dataset | None, val_set: Dataset | None = None,
+                 device: str | torch.device = "cpu", amp: str = "auto", num_workers: int = 0,
+                 eval_images: int = 0, max_bad_steps: int = 5, check_every: int | None = None,
+                 generator: nn.Module | None = None):
         self.recipe, self.train_set, self.val_set = recipe, train_set, val_set
         self.device = torch.device(device)
         self.rank = dist.get_rank() if dist.is_initialized() else 0
@@ -93,10 +80,12 @@ class Trainer:
         self.guard = NonFiniteGuard(check_every, max_bad_steps, self.device)
         fused = self.guard.on_device  # fused Adam can skip a step on the device (found_inf)
         torch.manual_seed(recipe.seed)
-        self.generator = build_generator(recipe.generator).to(self.device, memory_format=self.memory_format)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=recipe.learning_rate_g, betas=recipe.betas,
-                                      fused=fused or None)
-        self.sched_g = torch.optim.lr_scheduler.MultiStepLR(self.opt_g, list(recipe.milestones), recipe.gamma)
+        if generator is not None and getattr(generator, "scale", recipe.scale) != recipe.scale:
+            raise ValueError(f"the generator upscales x{generator.scale} but the recipe {recipe.name!r} is "
+                             f"x{recipe.scale}; build both for the same scale")
+        generator = build_generator(recipe.generator) if generator is None else generator
+        self.generator = generator.to(self.device, memory_format=self.memory_format)
+        self.opt_g, self.sched_g = optimizer_and_schedule(self.generator, recipe.learning_rate_g, recipe, fused)
         self.ema = EMA(self.generator, recipe.ema_decay) if recipe.ema_decay > 0 else None
         self.perceptual = None
         if recipe.perceptual_weight > 0:
@@ -109,9 +98,7 @@ class Trainer:
         if recipe.is_gan:
             self.discriminator = build_discriminator(recipe)
             self.discriminator.to(self.device, memory_format=self.memory_format)
-            self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=recipe.learning_rate_d,
-                                          betas=recipe.betas, fused=fused or None)
-            self.sched_d = torch.optim.lr_scheduler.MultiStepLR(self.opt_d, list(recipe.milestones), recipe.gamma)
+            self.opt_d, self.sched_d = optimizer_and_schedule(self.discriminator, recipe.learning_rate_d, recipe, fused)
             self.d_loss_fn, self.g_loss_fn = adversarial_losses(recipe.adversarial)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
         self.g_step_model, self.d_step_model = self.generator, self.discriminator
@@ -123,9 +110,9 @@ class Trainer:
             if self.discriminator is not None:
                 self.d_step_model = DDP(self.discriminator, device_ids=ids)
         self.iteration = 0
-        self.seconds = 0.0  # training time of earlier sessions (from the checkpoint)
+        self.clock = SessionClock()  # training time over sessions (earlier ones from the checkpoint)
         self.seconds_per_iteration: float | None = None  # measured by fit
-        self._session_start: float | None = None
+        self.last_of_session = False  # set by fit at a session's last iteration, for its callback
 
     # ------------------------------------------------------------ one iteration
     def _autocast(self):
@@ -135,13 +122,13 @@ class Trainer:
         """Backward and step, skipped if the loss is not finite (``guard.py``)."""
         self.guard.step(optimizer, loss, self.scaler, self.iteration)
 
-    def train_step(self, img_lr, img_hr) -> dict:
+    def train_step(self, img_lr: torch.Tensor, img_hr: torch.Tensor) -> dict:
         """One iteration; returns the logged values as floats (reading them waits for the device)."""
         logs = self.step(img_lr, img_hr)
         self.guard.check(self.iteration)
         return {k: float(v) for k, v in logs.items()}
 
-    def step(self, img_lr, img_hr) -> dict:
+    def step(self, img_lr: torch.Tensor, img_hr: torch.Tensor) -> dict:
         """One iteration; returns the logged values as 0-d tensors, without a host-device sync.
 
         ``img_lr``, ``img_hr``: (n_critic * B, 3, h, w) and (n_critic * B, 3, H, W) in [0, 1]: the
@@ -212,7 +199,8 @@ class Trainer:
                           generator=torch.Generator().manual_seed(r.seed + self.iteration))
 
     @property
-    def eval_model(self):
+    def eval_model(self) -> nn.Module:
+        """The generator to evaluate and save: the EMA weights when the recipe keeps them."""
         return self.ema.model if self.ema is not None else self.generator
 
     def validate(self) -> dict:
@@ -225,91 +213,55 @@ class Trainer:
         model.train(was_training)
         return {"psnr": result["mean"]["model_psnr"], "ssim": result["mean"]["model_ssim"]}
 
-    @property
-    def trained_seconds(self) -> float:
-        """Training time over all sessions, this one included."""
-        running = time.perf_counter() - self._session_start if self._session_start is not None else 0.0
-        return self.seconds + running
-
-    def _out_of_time(self, start: float, max_seconds: float, at_check: bool) -> bool:
-        over = time.perf_counter() - start > max_seconds
-        if self.world_size == 1:
-            return over
-        if not at_check:  # DDP: the ranks decide together, at check iterations only
-            return False
-        flag = torch.tensor(float(over), device=self.device)
-        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-        return bool(flag.item())
-
-    def start_session(self) -> float:
-        """Start the clock of a training session (``trained_seconds`` counts it); returns its start."""
-        self._session_start = time.perf_counter()
-        return self._session_start
-
-    def end_session(self) -> None:
-        """Add this session's time to ``seconds`` (saved in checkpoints)."""
-        if self._session_start is not None:
-            self.seconds += time.perf_counter() - self._session_start
-            self._session_start = None
-
-    def out_of_time(self, start: float, max_seconds: float, at_check: bool) -> bool:
-        """True once ``max_seconds`` have passed since ``start`` (under DDP: decided by all ranks
-        together, at check iterations only, so that they stop at the same iteration)."""
-        return self._out_of_time(start, max_seconds, at_check)
-
-    def progress_postfix(self, logs: dict) -> dict:
-        """The progress bar's text: losses, s/it and what the recipe's full schedule takes at that speed."""
-        total = self.recipe.total_iters
-        postfix = {k: f"{float(v):.3g}" for k, v in logs.items() if k.startswith("loss")}
-        if self.seconds_per_iteration:
-            postfix["s/it"] = f"{self.seconds_per_iteration:.3g}"
-            postfix[f"full {total:,}"] = f"{self.seconds_per_iteration * total / 3600:.3g} h"
-        return postfix
-
-    def fit(self, stop: int, max_seconds: float | None = None, callback=None, progress: bool = True) -> int:
+    def fit(self, stop: int, max_seconds: float | None = None,
+            callback: Callable[[Trainer, dict], None] | None = None, progress: bool = True) -> int:
         """Train until iteration ``stop``, or the first iteration boundary after ``max_seconds``.
 
-        The short loop of the notebooks (``srlib.train.run.train`` is the full one, with
-        validation, logs and checkpoints). ``callback(trainer, logs)`` runs after each step; ``logs``
-        holds 0-d tensors (``float(v)`` reads one and waits for the device). Measures
-        ``seconds_per_iteration`` (the first iteration, a warm-up, excluded). Returns the number
-        of iterations done.
+        The course's one training loop: ``srlib train`` (whose logging, validation and
+        checkpoints are a callback, ``srlib.train.run_folder.RunRecorder``), ``srlib demo``,
+        the notebooks, the shipped models and notebook 03's upsampler set all train through it.
+        ``callback(trainer, logs)`` runs after each step; ``logs`` holds 0-d tensors (``float(v)``
+        reads one and waits for the device) and ``trainer.last_of_session`` is True at the
+        session's last iteration. Measures ``seconds_per_iteration`` (the first iteration, a
+        warm-up, excluded). Returns the number of iterations done.
         """
         from tqdm.auto import tqdm
 
-        from srlib.train.budget import SpeedMeter
-
-        start, first = self.start_session(), self.iteration
+        start, first = self.clock.start(), self.iteration
         meter = SpeedMeter(first)
-        bar = tqdm(total=stop - self.iteration, desc=self.recipe.name, disable=not progress or self.rank != 0)
+        bar = tqdm(total=stop - first, desc=self.recipe.name, disable=not progress or self.rank != 0)
         try:
             for img_lr, img_hr in self.loader(stop):
-                logs = self.step(img_lr, img_hr)
+                logs = self.step(img_lr, img_hr)  # 0-d tensors, still on the device
                 bar.update(1)
                 at_check = self.iteration % self.guard.every == 0 or self.iteration == stop
-                if at_check:
+                timed_out = max_seconds is not None and budget_spent(start, max_seconds, at_check, self.device)
+                self.last_of_session = self.iteration == stop or timed_out
+                if at_check or self.last_of_session:
                     self.guard.check(self.iteration)  # reads the device: the timing below is honest
                     self.seconds_per_iteration = meter.tick(self.iteration) or self.seconds_per_iteration
-                    bar.set_postfix(self.progress_postfix(logs))
+                    if self.last_of_session:  # a session too short to exclude a warm-up is timed whole
+                        self.seconds_per_iteration = meter.finish(self.iteration) or self.seconds_per_iteration
+                    bar.set_postfix(progress_postfix(logs, self.seconds_per_iteration, self.recipe.total_iters))
                 if callback is not None:
                     callback(self, logs)
-                if max_seconds is not None and self._out_of_time(start, max_seconds, at_check):
+                if timed_out:
                     break
-            self.guard.check(self.iteration)  # a session may end between two checks
-            self.seconds_per_iteration = meter.finish(self.iteration) or self.seconds_per_iteration
         finally:
             bar.close()
-            self.end_session()
+            self.clock.stop()
+            self.last_of_session = False
         return self.iteration - first
 
     # ------------------------------------------------------------ state
     def state_dict(self) -> dict:
+        """Everything a bit-identical resume needs: models, optimisers, schedules, scaler, EMA, RNGs."""
         from srlib.train.checkpoint import device_name, rng_state
 
         state = {"iteration": self.iteration, "recipe": recipe_dict(self.recipe),
                  "generator": self.generator.state_dict(), "opt_g": self.opt_g.state_dict(),
                  "sched_g": self.sched_g.state_dict(), "scaler": self.scaler.state_dict(),
-                 "rng": rng_state(), "seconds": self.trained_seconds, "device": device_name(self.device)}
+                 "rng": rng_state(), "seconds": self.clock.seconds, "device": device_name(self.device)}
         if self.ema is not None:
             state["ema"] = self.ema.state_dict()
         if self.discriminator is not None:
@@ -318,6 +270,7 @@ class Trainer:
         return state
 
     def load_state_dict(self, state: dict, source: str = "checkpoint") -> None:
+        """Continue from ``state``; a checkpoint of another recipe or architecture is refused."""
         from srlib.train.checkpoint import load_optimizer_state, load_scaler_state, set_rng_state
 
         theirs = state.get("recipe", {})
@@ -342,4 +295,4 @@ class Trainer:
             self.sched_d.load_state_dict(state["sched_d"])
         set_rng_state(state["rng"])
         self.iteration = state["iteration"]
-        self.seconds = float(state.get("seconds", 0.0))
+        self.clock = SessionClock(float(state.get("seconds", 0.0)))

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from srlib.models import ESRGANDiscriminator, SRGANDiscriminator, VGGStyleDiscriminator
 from srlib.train import get_recipe
-from srlib.train.trainer import build_discriminator
+from srlib.train.components import build_discriminator
 
 
 @pytest.mark.parametrize("size", [96, 128])

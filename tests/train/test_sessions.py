@@ -82,7 +82,7 @@ def test_resume_on_another_device_says_so(tmp_path, capsys):
 
 
 def tiny(check_every, name="esrgan_psnr"):
-    recipe = scaled(get_recipe(name), PROFILES["ci"])
+    recipe = scaled(get_recipe(name), PROFILES["ci"].recipe_size)
     return Trainer(recipe, sample_dataset("val", 4, hr_patch=recipe.hr_patch, repeat=10), check_every=check_every)
 
 
@@ -148,3 +148,24 @@ def test_an_empty_scaler_state_starts_a_fresh_scale():
     opt = torch.optim.Adam([torch.nn.Parameter(torch.ones(2))], fused=True)
     load_optimizer_state(opt, torch.optim.Adam([torch.nn.Parameter(torch.ones(2))]).state_dict())
     assert opt.param_groups[0]["fused"] is True
+
+
+def test_run_options_check_themselves_and_a_gpu_recipe_on_the_cpu_warns(tmp_path):
+    from srlib.train.run import RunOptions, train
+
+    with pytest.raises(ValueError, match="--max-iters must be at least 1"):
+        RunOptions(tmp_path, max_iters=0)
+    recipe = scaled(get_recipe("esrgan_psnr"), PROFILES["ci"].recipe_size)
+    with pytest.warns(UserWarning, match="recipe on a CPU"):
+        path = train(recipe, RunOptions(tmp_path, max_iters=1, device="cpu", progress=False, expect_cuda=True))
+    assert path == tmp_path / "generator.pt" and path.exists()
+
+
+def test_a_trainer_takes_a_network_of_the_recipes_scale_only():
+    from srlib.models import UpsamplerTestbed
+
+    recipe = scaled(get_recipe("esrgan_psnr"), PROFILES["ci"].recipe_size)
+    net = UpsamplerTestbed(num_feat=4, num_block=1, scale=4)
+    assert Trainer(recipe, None, generator=net).generator is net
+    with pytest.raises(ValueError, match="upscales x2 but the recipe"):
+        Trainer(recipe, None, generator=UpsamplerTestbed(num_feat=4, num_block=1, scale=2))

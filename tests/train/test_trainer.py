@@ -32,9 +32,9 @@ def test_recipes_carry_the_papers_values():
 
 
 def test_recipes_scale_to_profiles():
-    ci = scaled(get_recipe("esrgan"), PROFILES["ci"])
+    ci = scaled(get_recipe("esrgan"), PROFILES["ci"].recipe_size)
     assert ci.total_iters == PROFILES["ci"].train_iters and ci.vgg_weights == "random"
-    assert scaled(get_recipe("esrgan"), PROFILES["gpu"]) == get_recipe("esrgan")
+    assert scaled(get_recipe("esrgan"), PROFILES["gpu"].recipe_size) == get_recipe("esrgan")
     with pytest.raises(ValueError, match="valid recipes"):
         get_recipe("esrgan_plus")
 
@@ -76,7 +76,7 @@ def test_ema_update():
 
 
 def tiny_trainer(name="esrgan_psnr", **kwargs):
-    recipe = scaled(get_recipe(name), PROFILES["ci"])
+    recipe = scaled(get_recipe(name), PROFILES["ci"].recipe_size)
     return Trainer(recipe, sample_dataset("val", 4, hr_patch=recipe.hr_patch, repeat=10),
                    sample_dataset("val", 4), **kwargs)
 
@@ -229,7 +229,7 @@ def test_ddp_with_gloo_and_two_processes(tmp_path):
 def test_auto_precision_uses_bf16_only_where_the_gpu_computes_it(monkeypatch, capability, expected):
     """Issue #22: a T4 (7.5) trains in fp16 with a gradient scaler, even though
     torch.cuda.is_bf16_supported() says True there (it counts emulation)."""
-    from srlib.train.trainer import amp_dtype
+    from srlib.train.components import amp_dtype
 
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)

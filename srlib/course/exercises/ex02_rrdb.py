@@ -1,0 +1,174 @@
+"""Exercise 02: the residual dense block (RDB) and RRDB of ESRGAN (Wang et al. 2018, Sec. 3.1).
+
+The dense block's judge loads weights of its own choosing into the student's
+five convolutions (in the order they were created), runs both the student's
+block and a reference with those weights, and names the mistake when they
+differ: LeakyReLU's default slope 0.01, a LeakyReLU after conv5 or twice in a
+row, a product instead of a sum, a missing 0.2 (source document 004's slips). Taught in: notebook 02, sections 3-4.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from srlib.course.exercises.core import Exercise, Step, Task
+
+SMALL = (16, 8)  # (num_feat, num_grow_ch) of the block whose outputs are compared
+
+
+def _dense_channels(c: int, g: int) -> list[tuple[int, int]]:
+    return [(c, g), (c + g, g), (c + 2 * g, g), (c + 3 * g, g), (c + 4 * g, c)]
+
+
+def inputs(seed: int):
+    gen = torch.Generator().manual_seed(seed)
+    weights = []
+    for c_in, c_out in _dense_channels(*SMALL):
+        w = torch.randn(c_out, c_in, 3, 3, generator=gen) / (9 * c_in) ** 0.5
+        weights.append((w, 0.1 * torch.randn(c_out, generator=gen)))
+    return SimpleNamespace(x=torch.randn(1, 64, 8, 8, generator=gen), weights=weights,
+                           x_small=torch.randn(2, SMALL[0], 6, 6, generator=gen))
+
+
+def _convs(module: nn.Module) -> list[nn.Conv2d]:
+    return [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+
+
+def reference_rdb(x, weights, slope=0.2, act_after_conv5=False, combine="sum", beta=0.2):
+    """ESRGAN's dense block as a function of its weights, and the usual mistakes as options."""
+    feats = [x]
+    for k, (w, b) in enumerate(weights):
+        out = F.conv2d(torch.cat(feats, 1), w, b, padding=1)
+        if k < 4 or act_after_conv5:
+            out = F.leaky_relu(out, slope)
+        feats.append(out)
+    if combine == "product":
+        return x * beta * out
+    return beta * out if combine == "no skip" else x + beta * out
+
+
+# ------------------------------------------------------------- dense block
+def _rdb_shape(cls, i):
+    return list(cls(64, 32)(i.x).shape)
+
+
+def _judge_shape(shape, i):
+    if shape != [1, 64, 8, 8]:
+        return f"expected shape (1, 64, 8, 8), got {tuple(shape)}"
+
+
+def _rdb_channels(cls, i):
+    return {f"{c},{g}": [[m.in_channels, m.out_channels] for m in _convs(cls(c, g))] for c, g in ((64, 32), SMALL)}
+
+
+def _judge_channels(channels, i):
+    if not isinstance(channels, dict) or set(channels) != {"64,32", f"{SMALL[0]},{SMALL[1]}"}:
+        raise ValueError("expected the channels of two blocks")
+    for key, got in channels.items():
+        want = [list(p) for p in _dense_channels(*(int(v) for v in key.split(",")))]
+        if got != want:
+            return (f"for ResidualDenseBlock({key.replace(',', ', ')}) the convs' (in, out) channels should be "
+                    f"{[tuple(p) for p in want]} (each conv sees the input and all earlier outputs), "
+                    f"got {[tuple(p) for p in got]}")
+
+
+def _rdb_output(cls, i):
+    block = cls(*SMALL)
+    convs = _convs(block)
+    if [tuple(c.weight.shape) for c in convs] != [tuple(w.shape) for w, _ in i.weights] or any(
+            c.bias is None for c in convs):
+        return {"out": None}
+    with torch.no_grad():
+        for conv, (w, b) in zip(convs, i.weights):
+            conv.weight.copy_(w)
+            conv.bias.copy_(b)
+        return {"out": block(i.x_small)}
+
+
+MISTAKES = (
+    ({"slope": 0.01}, "the LeakyReLU slope is 0.01 (nn.LeakyReLU()'s default); ESRGAN uses nn.LeakyReLU(0.2)"),
+    ({"slope": 0.0}, "ReLU is used; ESRGAN's dense block uses LeakyReLU with slope 0.2"),
+    ({"slope": 0.04}, "a LeakyReLU(0.2) is applied twice in a row (negative values scaled by 0.04); apply it once"),
+    ({"act_after_conv5": True}, "a LeakyReLU is applied after conv5; conv5 has no activation before the "
+                                "residual scaling"),
+    ({"slope": 0.01, "act_after_conv5": True}, "the LeakyReLU slope is 0.01 and a LeakyReLU follows conv5"),
+    ({"combine": "product"}, "the residual is multiplied with the input (x * x5); it must be added"),
+    ({"beta": 1.0}, "the residual scaling is missing: the output is x + 0.2 * conv5(...), not x + conv5(...)"),
+    ({"combine": "no skip"}, "the block input is not added back: the output is x + 0.2 * conv5(...)"),
+)
+
+
+def _judge_output(observed, i):
+    if observed["out"] is None:
+        return "cannot run the block with chosen weights: fix the channel arithmetic (and keep the biases) first"
+    got = torch.from_numpy(np.asarray(observed["out"], dtype=np.float32))
+    want = reference_rdb(i.x_small, i.weights)
+    if got.shape != want.shape:
+        return f"expected output shape {tuple(want.shape)}, got {tuple(got.shape)}"
+    if torch.allclose(got, want, atol=1e-4, rtol=1e-4):
+        return None
+    for options, message in MISTAKES:
+        if torch.allclose(got, reference_rdb(i.x_small, i.weights, **options), atol=1e-4, rtol=1e-4):
+            return message
+    return (f"with the same weights your block's output differs from x + 0.2 * conv5(...) "
+            f"(largest difference {float((got - want).abs().max()):.3g})")
+
+
+# ------------------------------------------------------------------- RRDB
+def _rrdb_structure(cls, i):
+    block = cls(64, 32)
+    params = list(block.parameters())
+    return {"parameters": sum(p.numel() for p in params), "tensors": len({p.data_ptr() for p in params}),
+            "shape": list(block(i.x).shape)}
+
+
+def _judge_rrdb_shape(s, i):
+    return _judge_shape(s["shape"], i)
+
+
+def _judge_distinct(s, i):
+    if s["parameters"] == 239_808 or s["tensors"] < 15:
+        return "the three dense blocks share weights: build three separate blocks"
+    if s["parameters"] != 719_424:
+        return f"expected 719,424 parameters (three dense blocks), got {s['parameters']:,}"
+
+
+def _rrdb_identity_blocks(cls, i):
+    block = cls(64, 32)
+    with torch.no_grad():
+        for conv in _convs(block):
+            conv.weight.zero_()
+            if conv.bias is not None:
+                conv.bias.zero_()  # every dense block is now the identity
+        return block(i.x)
+
+
+def _judge_outer_residual(out, i):
+    got = torch.from_numpy(np.asarray(out, dtype=np.float32))
+    if got.shape != i.x.shape:
+        return f"expected shape {tuple(i.x.shape)}, got {tuple(got.shape)}"
+    x = i.x
+    if torch.allclose(got, 0.2 * x * x, atol=1e-5) or torch.allclose(got, x * x, atol=1e-5):
+        return "the outer residual is a product; it must be x + 0.2 * rdb3(rdb2(rdb1(x)))"
+    if not torch.allclose(got, 1.2 * x, atol=1e-5):
+        return "with identity dense blocks the output should be x + 0.2 * x = 1.2 x"
+
+
+LIBRARY = ("srlib.models.rrdb",)
+EXERCISE = Exercise("ex02_rrdb", "02", "The residual dense block and RRDB", (
+    Task("rdb", "ResidualDenseBlock", 3, inputs, (
+        Step("output shape", _rdb_shape, _judge_shape),
+        Step("dense channel arithmetic", _rdb_channels, _judge_channels),
+        Step("x + 0.2 * conv5(...), LeakyReLU(0.2) after convs 1-4 only", _rdb_output, _judge_output),
+    ), LIBRARY),
+    Task("rrdb", "RRDB", 3, inputs, (
+        Step("output shape", _rrdb_structure, _judge_rrdb_shape),
+        Step("three distinct dense blocks", _rrdb_structure, _judge_distinct),
+        Step("outer residual x + 0.2 * ...", _rrdb_identity_blocks, _judge_outer_residual),
+    ), LIBRARY),
+))
