@@ -342,9 +342,8 @@ print(f"largest single shortcut: {min(shift, key=shift.get)}, {min(shift.values(
 # Read the table from the smallest change to the largest. Skipping the 8-bit rounding moves
 # the PSNR by a thousandth of a dB here. Skipping the border crop raises it by about a tenth:
 # bicubic with mirrored borders does well at the border, so those pixels pull the mean up.
-# Measuring RGB instead of Y
-# costs 1.42 dB, ten times the border's effect: that is the shortcut that matters. Most of it
-# is arithmetic. The Y formula's weights sum to 219/255, so the same error in R, G and B
+# Measuring RGB instead of Y costs 1.42 dB, more than ten times the border's effect: that is
+# the shortcut that matters. Most of it is arithmetic. The Y formula's weights sum to 219/255, so the same error in R, G and B
 # becomes an error 219/255 as large in Y, which alone is worth 1.32 dB; averaging the three
 # channels' errors, which partly cancel, adds the rest. For scale, ESRGAN's RRDB (32.60 dB on
 # Set5) and EDSR (32.46 dB) are 0.14 dB apart in the ESRGAN paper's supplementary Table 2, on
