@@ -83,10 +83,11 @@ def test_correct_code_written_differently_passes(seed):
         t, left = rng.integers(0, lr.shape[0] - p, endpoint=True), rng.integers(0, lr.shape[1] - p, endpoint=True)
         return lr[t:t + p, left:left + p], hr[t * s:(t + p) * s, left * s:(left + p) * s]
 
-    def augment(lr, hr, k):
+    def augment(lr, hr, k):  # the bits as specified, but transposing first and flipping with np.flip
         def f(img):
-            img = np.rot90(img, k % 4) if k < 4 else np.rot90(img.transpose(1, 0, 2), k % 4)
-            return img
+            img = np.swapaxes(img, 0, 1) if k & 4 else img
+            img = np.flip(img, axis=1) if k & 1 else img
+            return np.flip(img, axis=0) if k & 2 else img
         return f(lr), f(hr)
 
     def shuffle(x, r):
