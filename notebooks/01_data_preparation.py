@@ -274,12 +274,12 @@ print(f"DIV2K's 800 HR images decoded (800 x 2040 x 1356 x 3 bytes): {800 * 2040
 
 # %% [markdown]
 # That is why BasicSR reads sub-images from disk (or packs them in LMDB) instead of holding
-# DIV2K in memory. `srlib.data.extract_subimages` does the BasicSR cut once (with a progress bar) and skips
-# images already done. Crops start every `step` pixels. When that grid leaves a strip
-# uncovered at the right or bottom border, BasicSR's `scripts/data_preparation/extract_subimages.py`
-# adds one more crop flush with that border (when the strip is wider than its `thresh_size`,
-# 0 for DIV2K), so that no pixel is lost; `srlib` does the same. The crop origins along a
-# side of 1000 pixels, for example:
+# DIV2K in memory. `srlib.data.extract_subimages` does the BasicSR cut once (with a progress
+# bar) and skips images already done. Crops start every `step` pixels. When that grid leaves
+# a strip uncovered at the right or bottom border, BasicSR's
+# `scripts/data_preparation/extract_subimages.py` adds one more crop flush with that border
+# (when the strip is wider than its `thresh_size`, 0 for DIV2K), so that no pixel is lost;
+# `srlib` does the same. The crop origins along a side of 1000 pixels, for example:
 
 # %%
 from srlib.data.div2k import _starts
@@ -343,12 +343,12 @@ print(f"largest single shortcut: {min(shift, key=shift.get)}, {min(shift.values(
 # the PSNR by a thousandth of a dB here. Skipping the border crop raises it by about a tenth:
 # bicubic with mirrored borders does well at the border, so those pixels pull the mean up.
 # Measuring RGB instead of Y costs 1.42 dB, more than ten times the border's effect: that is
-# the shortcut that matters. Most of it is arithmetic. The Y formula's weights sum to 219/255, so the same error in R, G and B
-# becomes an error 219/255 as large in Y, which alone is worth 1.32 dB; averaging the three
-# channels' errors, which partly cancel, adds the rest. For scale, ESRGAN's RRDB (32.60 dB on
-# Set5) and EDSR (32.46 dB) are 0.14 dB apart in the ESRGAN paper's supplementary Table 2, on
-# the Y channel: an RGB number set beside such a table is off by ten times the gap it would
-# be read against.
+# the shortcut that matters. Most of it is arithmetic. The Y formula's weights sum to
+# 219/255, so the same error in R, G and B becomes an error 219/255 as large in Y, which
+# alone is worth 1.32 dB; averaging the three channels' errors, which partly cancel, adds
+# the rest. For scale, ESRGAN's RRDB (32.60 dB on Set5) and EDSR (32.46 dB) are 0.14 dB
+# apart in the ESRGAN paper's supplementary Table 2, on the Y channel: an RGB number set
+# beside such a table is off by ten times the gap it would be read against.
 
 # %% [markdown]
 # `srlib.metrics` is tested against scikit-image's independent

@@ -136,9 +136,9 @@ plt.show()
 # $1/(3\,\mathrm{fan_{in}})$, a sixth of He's for conv1 and a third for conv2 (first line of
 # the printout). With it, the stack without skips loses a factor of about 4 per block, and
 # after 32 blocks the gradient is 20 orders of magnitude smaller; with the skips it stays
-# between 1 and 3. With He's initialisation the stack without skips keeps its gradient near 1 through
-# all 32 blocks, and it is the stack *with* skips whose gradient grows, by more than four
-# orders of magnitude: each block adds its branch's output to its input, so the variances add
+# between 1 and 3. With He's initialisation the stack without skips keeps its gradient near 1
+# through all 32 blocks, and it is the stack *with* skips whose gradient grows, by more than
+# four orders of magnitude: each block adds its branch's output to its input, so the variances add
 # up. So the vanishing gradient of the plain stack comes from the default initialisation
 # more than from depth, and residual stacks need their branches kept small, which is what
 # section 4 measures for ESRGAN.
@@ -257,16 +257,16 @@ plt.show()
 # %% [markdown]
 # The BatchNorm network gives two different pictures of the same input. In eval mode, with the
 # averages of the training patches, its output is a dark sky like the photo: blurred and too
-# blue after only 150 iterations, as is the network without BatchNorm. In train mode it normalises
-# the Hubble image with its own mean and variance, which removes what makes the image dark,
-# and paints a bright reddish-brown glow around the galaxies: a colour shift of about a fifth
-# of the whole range on average (the last number of the printout; the titles give each
-# channel's mean). Which of the two is
-# "right" depends on statistics, not on the image: training ran in train mode on batches of
-# varied patches, testing runs in eval mode on averages, and ESRGAN reports artefacts when
-# test images are unlike the training data. Without BatchNorm the network is one function in
-# both modes. ESRGAN therefore removes BN from the **generator** (Sec. 3.1,
-# following EDSR Sec. 3.1), which also saves memory and lets it be deeper. Its
+# blue after only 150 iterations, as is the network without BatchNorm. In train mode it
+# normalises the Hubble image with its own mean and variance, which removes what makes the
+# image dark, and paints a bright reddish-brown glow around the galaxies: a colour shift of
+# about a fifth of the whole range on average (the last number of the printout; the titles
+# give each channel's mean). Which of the two is "right" depends on statistics, not on the
+# image: training ran in train mode on batches of varied patches, testing runs in eval mode
+# on averages, and ESRGAN reports artefacts when test images are unlike the training data.
+# Without BatchNorm the network is one function in both modes. ESRGAN therefore removes BN
+# from the **generator** (Sec. 3.1, following EDSR Sec. 3.1), which also saves memory and
+# lets it be deeper. Its
 # **discriminator** keeps SRGAN's BatchNorm layers, and so does the course's `esrgan` recipe:
 # the discriminator is only used in training mode, on batches of same-sized patches, so the
 # train/eval gap measured here never reaches an output image (notebook 05 shows it).
@@ -562,8 +562,8 @@ print("ESRGAN/BasicSR: conv_last is linear; outputs are clamped to [0, 1] only w
 #    blocks for $\beta = 0.1$ (with the 0.1-scaled initialisation), then run `feature_growth(0.1, 0.1)`.
 # 3. Section 2 ran the Hubble image through the BatchNorm network alone, in train mode. Predict
 #    whether the train-mode output moves towards the eval-mode one if the Hubble image shares its
-#    batch with 7 training patches of the same size (`torch.cat` them with 48 x 48 LR crops from
-#    `train_set`), then try it.
+#    batch with a 48 x 48 LR crop of each training photo, then try it: `torch.cat` `hubble_lr`
+#    with `torch.stack([to_tensor(photos.lr[i][:48, :48]) for i in keep])`.
 #
 # ## References
 # - C. Ledig et al., *Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial

@@ -193,20 +193,23 @@ for name, make in kinds.items():
 import copy
 
 
-def sync():
+def clock():
+    """Wall-clock time on a GPU; on a CPU, this process's CPU time, which other programs do not add to."""
     if device.type == "cuda":
         torch.cuda.synchronize()
+        return time.perf_counter()
+    return time.process_time()
 
 
 def step_time(layer, x, reps=3):
-    """Seconds per forward + backward of layer on x, after one warm-up step."""
-    for i in range(reps + 1):
-        if i == 1:
-            sync()
-            start = time.perf_counter()
+    """Seconds of the fastest of reps forward + backward steps of layer on x, after a warm-up step."""
+    layer(x).mean().backward()  # warm-up
+    times = []
+    for _ in range(reps):
+        start = clock()
         layer(x).mean().backward()
-    sync()
-    return (time.perf_counter() - start) / reps
+        times.append(clock() - start)
+    return min(times)
 
 
 def time_by_layer(module, feat, reps=2):
@@ -230,23 +233,30 @@ def time_by_layer(module, feat, reps=2):
 
 
 feat = torch.randn(16, 64, 32, 32, device=device)
+split = {}
 for name, make in kinds.items():
     module = make().to(device)
     whole = step_time(module, feat)
     parts = time_by_layer(module, feat)
+    split[name] = parts["convolutions"], sum(parts.values()) - parts["convolutions"]
     print(f"{name:<16} {whole * 1e3:5.0f} ms per step; each layer alone: "
           + ", ".join(f"{kind} {t * 1e3:.0f}" for kind, t in parts.items()) + " ms")
+(ps_conv, ps_rest), (nc_conv, nc_rest) = split["pixel shuffle"], split["nearest + conv"]
+print(f"pixel shuffle / nearest + conv: convolutions {ps_conv / nc_conv:.2f}x, "
+      f"the layers without multiplies {ps_rest / nc_rest:.2f}x")
 
 # %% [markdown]
 # Pixel shuffle convolves at LR resolution and makes 4x the channels. Nearest + conv
 # convolves at twice the resolution with a quarter of the weights. The two come to the same
 # number of multiply-adds (the count above); the transposed conv needs fewer than half as
-# many. The timing splits each step by layer. The convolutions of pixel shuffle and
-# nearest + conv take about the same time, as their equal counts predict. The difference
-# between the two totals comes from the layers that do no multiplies: the activation, and
-# the shuffle or the nearest copy. PReLU, for one, also computes a gradient for its 64
-# slopes in the backward pass, which LeakyReLU does not have. Timings depend on the machine
-# and its load; the counts do not.
+# many. The timing splits each step by layer: on a CPU it counts this process's CPU time, the
+# fastest of three steps, so that other programs on the machine do not add to it. Its last
+# line compares pixel shuffle with nearest + conv. Their convolutions, which do the same
+# multiply-adds, take similar times (a ratio near 1). The layers that do no multiplies, the
+# activation and the shuffle or the nearest copy, take longer in pixel shuffle (a ratio above
+# 1): PReLU, for one, also computes a gradient for its 64 slopes in the backward pass, which
+# LeakyReLU does not have. That is where the totals part. Timings depend on the machine; the
+# counts do not.
 #
 # ## 3. Checkerboard artefacts
 #
@@ -386,9 +396,10 @@ print(f"largest amplitude at these 15 frequencies: MATLAB bicubic {np.nanmax(gri
 # frequency 0, column frequency $N/2$), at 33 times its neighbours. Without it, the other 14
 # ratios average about 3. In pixels it is faint: an alternation of about a tenth of a level
 # from one column to the next in the mean of R, G and B. It stands out most in blue and red
-# and least in green. A colour camera's Bayer filter tends to leave such traces: it measures green at every other pixel
-# but red and blue only on every other row and column, and interpolates the rest. The file
-# cannot tell us its history, so take that as a likely cause, not a finding.
+# and least in green. A colour camera's Bayer filter tends to leave such traces: it measures
+# green at every other pixel but red and blue only on every other row and column, and
+# interpolates the rest. The file cannot tell us its history, so take that as a likely cause,
+# not a finding.
 #
 # The residual to learn scores the same as the photo, frequency by frequency, because
 # bicubic adds almost nothing at these frequencies (last line: amplitudes of thousandths of
