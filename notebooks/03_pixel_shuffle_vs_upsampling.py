@@ -670,12 +670,15 @@ for name in names:
 # %% [markdown]
 # Most of pixel shuffle's 18.2 (seed 0) is one frequency: $(N/2, N/2)$, the 2 x 2
 # checkerboard, at about 160 times its neighbours; its other 14 ratios average about 8. Its
-# amplitude is thousandths of a level, where the residual itself varies by a few levels: far below what
-# an 8-bit image can show, which is why the panels above look alike. The grid contrast finds
-# it because, at the highest frequency, a trained residual has almost no other power to hide
-# it. So a contrast above 10 after training marks a trace of the initial grid, not a
-# visible artefact; untrained, the same networks had contrasts in the thousands and grids
-# you could see (section 3).
+# amplitude is thousandths of a level, where the residual itself varies by a few levels: far
+# below what an 8-bit image can show, which is why the panels above look alike. The grid
+# contrast finds it because, at the highest frequency, a trained residual has almost no other
+# power to hide it. Every trained network has such a peak somewhere: its strongest grid
+# frequency stands 14 to 160 times above its neighbours, nearest + conv's included, which never
+# had a grid, with amplitudes of at most a few hundredths of a level. So after training a
+# contrast above 10 marks a peak in the spectrum, not a visible artefact; untrained, plain
+# pixel shuffle and the transposed conv had contrasts in the thousands and grids you could see
+# (section 3).
 #
 # ### What this run says
 # The conclusion below is computed from the tables above, not written in advance. Its last
@@ -728,7 +731,7 @@ for name in names:
 # for their four sub-positions, and with a grid contrast hundreds of times the target's. L1
 # training brought both close to the photo's own level. One seed of plain pixel shuffle
 # stays above the threshold, with a checkerboard of thousandths of a level (the amplitudes
-# above). ICNR and nearest + conv start without a grid. ICNR's advantage is at
+# above), no stronger than the peaks of the others. ICNR and nearest + conv start without a grid. ICNR's advantage is at
 # initialisation; where training takes each of them is in the conclusion's last lines.
 #
 # ESRGAN's released RRDBNet upsamples by nearest interpolation + conv (`upconv1`/`upconv2`
@@ -767,9 +770,9 @@ for name in names:
 #   transposed conv is a sub-pixel conv in disguise.
 # - Untrained, plain pixel shuffle and the 4x4 transposed conv stamp a 2/4-pixel checkerboard
 #   on a natural photo (section 3); ICNR and nearest + conv start without one, so training does
-#   not have to remove it. Here L1 training removed most of it: what one seed keeps is a
-#   checkerboard of thousandths of a level, a peak in the spectrum but nothing the eye can
-#   see. ICNR's edge is at the start, not necessarily at the end.
+#   not have to remove it. Here L1 training removed it: after training every upsampler's
+#   grid frequencies hold at most a few hundredths of a level, peaks in the spectrum but
+#   nothing the eye can see. ICNR's edge is at the start, not necessarily at the end.
 # - A grid contrast is a mean of 15 ratios: read the frequency map behind it. The photo's 5
 #   comes from one frequency that repeats every 2 columns.
 # - Compare upsamplers with the same trunk, data, order and budget, several seeds, and
