@@ -34,7 +34,8 @@ if "google.colab" in sys.modules:
 # 2. Measure why ESRGAN removes BatchNorm.
 # 3. Build the residual dense block (RDB) and RRDB, with their channel arithmetic.
 # 4. Measure what residual scaling and small initialisation do to a 23-block trunk.
-# 5. Reproduce, and catch, the generator bugs of the course's source documents.
+# 5. Reproduce, and catch, the generator bugs of the course's source documents (section 6 says
+#    what they are).
 #
 # Prerequisites: notebooks 00-01. Runtime: about a minute on a CPU.
 #
