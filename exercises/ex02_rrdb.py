@@ -33,6 +33,9 @@ if "google.colab" in sys.modules:
 # The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
 # if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
 # that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
+# The Colab set-up cell at the top of this notebook is the one exception: it imports `sys` to
+# detect Colab, and the grader leaves it out (a `course-header` tag in the cell's metadata marks
+# it), so it does not count against you.
 #
 # | task | points |
 # | --- | --- |

@@ -55,25 +55,57 @@ profile, device = setup(seed=0)
 #
 # $$W(x) = \begin{cases} 1.5|x|^3 - 2.5|x|^2 + 1 & |x| \le 1 \\ -0.5|x|^3 + 2.5|x|^2 - 4|x| + 2 & 1 < |x| \le 2 \\ 0 & \text{otherwise,} \end{cases}$$
 #
-# stretched by $1/s$ when shrinking (antialiasing: each LR pixel averages a $4s$-wide
-# neighbourhood) and mirrored at the borders. `srlib.data.imresize` reproduces it:
+# stretched by $s$ when shrinking (antialiasing: each LR pixel averages a $4s$-wide
+# neighbourhood of HR pixels) and mirrored at the borders. `srlib.data.imresize` reproduces it:
 
 # %%
 from srlib.data import imresize
-from srlib.data.imresize import contributions
+from srlib.data.imresize import contributions, cubic
 
 show(contributions)
 
 # %% [markdown]
-# For $s = 1/2$ each output pixel mixes 8 input pixels; the weights are the cubic kernel
-# sampled at distances $\pm 0.5, \pm 1.5, \pm 2.5, \pm 3.5$, halved:
+# In the code, `scale` is the output size over the input size, so shrinking by 2 is
+# `scale=0.5`. Shrinking by 2 stretches the kernel to $h(d) = \tfrac{1}{2} W(d/2)$: twice as wide,
+# half as high, where $d$ is the distance, in input pixels, from an input pixel's centre to the
+# point the output pixel samples. That point falls halfway between two input pixels, so the 8
+# input pixels within reach sit at $d = \pm 0.5, \pm 1.5, \pm 2.5, \pm 3.5$ and get the weights
+# $\tfrac{1}{2} W(\pm 0.25), \tfrac{1}{2} W(\pm 0.75), \dots$ Below, the weights `contributions`
+# returns for output pixel 3, the stretched kernel computed from the formula, and, for
+# contrast, the unstretched kernel at the same distances:
 
 # %%
 import numpy as np
 
 indices, weights = contributions(in_len=16, out_len=8, scale=0.5)
+d = np.array([3.5, 2.5, 1.5, 0.5, -0.5, -1.5, -2.5, -3.5])  # sample point minus input pixel 3..10
 print("input pixels of output pixel 3:", indices[3].tolist())
-print("weights:", np.round(weights[3], 5).tolist(), " sum =", round(weights[3].sum(), 6))
+print("contributions:   ", np.round(weights[3], 5).tolist(), " sum =", round(weights[3].sum(), 6))
+print("1/2 W(d/2):      ", np.round(0.5 * cubic(d / 2), 5).tolist(), " sum =", round(0.5 * cubic(d / 2).sum(), 6))
+print("1/2 W(d), unstretched:", np.round(0.5 * cubic(d), 5).tolist(),
+      " sum =", round(0.5 * cubic(d).sum(), 6))
+
+# %% [markdown]
+# The stretched kernel matches `contributions` tap for tap, and its 8 weights already sum to 1.
+# The unstretched one does not: it reaches only the 4 nearest pixels, and its weights sum to 1/2.
+# At x4, the course's scale, the kernel is $\tfrac{1}{4} W(d/4)$: 16 input pixels, a quarter
+# of the height.
+
+# %%
+import matplotlib.pyplot as plt
+
+x = np.linspace(-8.5, 8.5, 1701)
+taps = np.arange(-7.5, 8, 1.0)  # an output pixel of a x4 reduction samples between 16 input pixels
+fig, ax = plt.subplots(figsize=(9, 3.6), constrained_layout=True)
+ax.plot(x, cubic(x), color="tab:blue", label="Keys' kernel $W(d)$, $a = -0.5$ (enlarging)")
+ax.plot(x, cubic(x / 4) / 4, color="tab:orange", label="stretched for x4 shrinking: $W(d/4)/4$")
+ax.plot(taps, cubic(taps / 4) / 4, "o", color="tab:orange", markersize=4,
+        label=f"the {len(taps)} taps of one LR pixel (sum {(cubic(taps / 4) / 4).sum():.3f})")
+ax.axhline(0, color="gray", linewidth=0.8)
+ax.set(xlabel="distance $d$ from the sampled point (input pixels)", ylabel="weight",
+       title="The bicubic kernel and its x4 antialiasing stretch")
+ax.legend(loc="upper right", fontsize=9)
+plt.show()
 
 # %% [markdown]
 # ## 2. MATLAB versus PIL versus PyTorch bicubic
@@ -121,17 +153,16 @@ worst = min(shifts, key=shifts.get)
 print(f"largest shift of the bicubic baseline: {worst}, {shifts[worst]:+.2f} dB")
 
 # %%
-import matplotlib.pyplot as plt
-
 img = photos["chelsea"]
 lr_m = imresize(img, 1 / 4).astype(float)
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), constrained_layout=True)
 for ax, label in zip(axes, ["PIL", "torch", "torch antialias"]):
     diff = np.abs(makers[label](img).astype(float) - lr_m).mean(axis=2)
     im = ax.imshow(diff, cmap="magma", vmin=0, vmax=8)
-    ax.set_title(f"|{label} - MATLAB| (8-bit levels)")
+    ax.set_title(f"LR made by {label}")
     ax.axis("off")
-fig.colorbar(im, ax=axes, shrink=0.8, label="mean absolute difference, 8-bit levels")
+fig.colorbar(im, ax=axes, shrink=0.8, label="|LR - MATLAB's LR|, mean of R, G, B (8-bit levels)")
+fig.suptitle("chelsea: how far each LR image is from MATLAB's, pixel by pixel")
 plt.show()
 
 # %% [markdown]
@@ -168,16 +199,18 @@ for label, hr_crop, lr_crop in (("aligned", hr_patch, lr_patch),
 # and must be applied *identically* to LR and HR or the pair no longer matches:
 
 # %%
-fig, axes = plt.subplots(2, 8, figsize=(16, 4.4))
+fig, axes = plt.subplots(2, 8, figsize=(16, 4.8), constrained_layout=True)
 for k in range(8):
     axes[0, k].imshow(dihedral(hr_patch, k))
-    axes[0, k].set_title(f"k={k}: HR")
+    axes[0, k].set_title(f"k={k}", fontsize=11)
     axes[1, k].imshow(dihedral(lr_patch, k))
-    axes[1, k].set_title(f"k={k}: LR")
 for ax in axes.flat:
-    ax.axis("off")
-fig.suptitle("The 8 dihedral transforms (bit 0: h-flip, bit 1: v-flip, bit 2: transpose)")
-plt.tight_layout()
+    ax.set_xticks([])
+    ax.set_yticks([])
+axes[0, 0].set_ylabel("HR, 96 x 96")
+axes[1, 0].set_ylabel("LR, 24 x 24")
+fig.suptitle("The 8 dihedral transforms of one aligned pair (bit 0 of k: left-right flip, bit 1: up-down flip, "
+             "bit 2: transpose)")
 plt.show()
 
 # %% [markdown]
@@ -187,8 +220,10 @@ plt.show()
 # a training step needs sixteen 128 x 128 patches: decoding a whole image per patch
 # starves a GPU. BasicSR therefore cuts DIV2K once into 480 x 480 sub-images (step 240),
 # and `srlib.data.SRDataset` keeps decoded images in memory. We time the three options on
-# a DIV2K-sized PNG made from a bundled photo (timings vary by machine, so this cell is
-# not compared by CI).
+# a DIV2K-sized PNG made from a bundled photo. A crop from memory only slices arrays that are
+# already decoded; we time the slicing alone and with a copy of the two crops, as a batch would
+# copy them (the LR image is made once, beforehand). Timings vary by machine, so this cell is
+# not compared by CI.
 
 # %% tags=["nbval-ignore-output"]
 import tempfile
@@ -201,6 +236,7 @@ tmp = Path(tempfile.mkdtemp())
 big = imresize(sample_photos("train")["retina"], size=(1356, 2040))  # DIV2K-sized
 save_image(big, tmp / "0001.png")
 save_image(big[:480, :480], tmp / "0001_s001.png")
+big_lr = imresize(big, 1 / 4)  # (339, 510, 3): made once, as DIV2K ships its LR images
 
 
 def per_call(fn, n):
@@ -210,17 +246,52 @@ def per_call(fn, n):
     return (time.perf_counter() - start) / n
 
 
+def crop_and_copy():
+    lr, hr = paired_random_crop(big_lr, big, 32, 4, rng)  # views into the decoded arrays
+    return lr.copy(), hr.copy()  # (32, 32, 3) and (128, 128, 3), as a batch would copy them
+
+
 t_full = per_call(lambda: read_image_uint8(tmp / "0001.png"), 5)
 t_sub = per_call(lambda: read_image_uint8(tmp / "0001_s001.png"), 20)
-t_mem = per_call(lambda: paired_random_crop(imresize(big[:128, :128], 1 / 4), big[:128, :128], 32, 4, rng), 20)
-print(f"decode a 2040x1356 PNG: {t_full * 1e3:7.1f} ms per patch")
-print(f"decode a 480x480 sub-image: {t_sub * 1e3:7.1f} ms per patch ({t_full / t_sub:.0f}x faster)")
-print(f"crop from memory:           {t_mem * 1e3:7.2f} ms per patch ({t_full / t_mem:.0f}x faster)")
+t_view = per_call(lambda: paired_random_crop(big_lr, big, 32, 4, rng), 2000)
+t_mem = per_call(crop_and_copy, 2000)
+t_resize = per_call(lambda: imresize(big[:128, :128], 1 / 4), 20)
+print(f"decode a 2040x1356 PNG:     {t_full * 1e3:8.1f} ms per patch")
+print(f"decode a 480x480 sub-image: {t_sub * 1e3:8.1f} ms per patch ({t_full / t_sub:.0f}x faster)")
+print(f"crop from memory, views:    {t_view * 1e6:8.1f} us per patch")
+print(f"crop from memory + copy:    {t_mem * 1e6:8.1f} us per patch ({t_full / t_mem:,.0f}x faster than the decode)")
+print(f"for comparison, MATLAB-bicubic LR of one 128x128 patch: {t_resize * 1e3:.2f} ms "
+      "(why LR images are made once, not per patch)")
 
 # %% [markdown]
-# `srlib.data.extract_subimages` does the BasicSR cut once (with a progress bar) and
-# skips images already done; `benchmarks/data_pipeline.py` measures the whole training
-# loader against a naive one. Here is the loader the trainer uses:
+# Slicing a crop out of a decoded image costs microseconds; with the copy, tens to hundreds of
+# microseconds. Either way it is hundreds of times cheaper than a decode, and the MATLAB
+# bicubic of one patch alone costs more than the crop: LR images are made once. What limits
+# cropping from memory is memory:
+
+# %%
+print(f"DIV2K's 800 HR images decoded (800 x 2040 x 1356 x 3 bytes): {800 * 2040 * 1356 * 3 / 1e9:.1f} GB")
+
+# %% [markdown]
+# That is why BasicSR reads sub-images from disk (or packs them in LMDB) instead of holding
+# DIV2K in memory. `srlib.data.extract_subimages` does the BasicSR cut once (with a progress
+# bar) and skips images already done. Crops start every `step` pixels. When that grid leaves
+# a strip uncovered at the right or bottom border, BasicSR's
+# `scripts/data_preparation/extract_subimages.py` adds one more crop flush with that border
+# (when the strip is wider than its `thresh_size`, 0 for DIV2K), so that no pixel is lost;
+# `srlib` does the same. The crop origins along a side of 1000 pixels, for example:
+
+# %%
+from srlib.data.div2k import _starts
+
+print("crop origins along 1000 pixels (crop 480, step 240):", _starts(1000, 480, 240).tolist(),
+      "| without the extra crop:", list(range(0, 1000 - 480 + 1, 240)))
+
+# %% [markdown]
+# The regular grid would stop at 720 and lose the last 40 pixels; the extra crop at 520
+# covers them and overlaps its neighbour by 200 pixels instead of 240.
+# `benchmarks/data_pipeline.py` measures the whole training loader against a naive one. Here is
+# the loader the trainer uses:
 
 # %%
 from srlib.data import make_train_loader, sample_dataset
@@ -257,9 +328,27 @@ choices = {
     "RGB, no border, no rounding": dict(y_channel=False, crop_border=0, round_8bit=False),
 }
 base = psnr(sr_float, hr)
+shift = {}
 for label, kwargs in choices.items():
     value = psnr(sr_float, hr, **kwargs)
+    shift[label] = value - base
     print(f"{label:<30} PSNR {value:6.3f} dB ({value - base:+.3f})   SSIM {ssim(sr_float, hr, **kwargs):.4f}")
+y_range = 20 * np.log10(255 / 219)  # Y spans 16..235: 219 of 255 levels
+print(f"largest single shortcut: {min(shift, key=shift.get)}, {min(shift.values()):+.2f} dB; of it, "
+      f"{-y_range:+.2f} dB is Y's narrower range, 20 log10(255/219), "
+      f"and {shift['RGB instead of Y'] + y_range:+.2f} dB the rest")
+
+# %% [markdown]
+# Read the table from the smallest change to the largest. Skipping the 8-bit rounding moves
+# the PSNR by a thousandth of a dB here. Skipping the border crop raises it by about a tenth:
+# bicubic with mirrored borders does well at the border, so those pixels pull the mean up.
+# Measuring RGB instead of Y costs 1.42 dB, more than ten times the border's effect: that is
+# the shortcut that matters. Most of it is arithmetic. The Y formula's weights sum to
+# 219/255, so the same error in R, G and B becomes an error 219/255 as large in Y, which
+# alone is worth 1.32 dB; averaging the three channels' errors, which partly cancel, adds
+# the rest. For scale, ESRGAN's RRDB (32.60 dB on Set5) and EDSR (32.46 dB) are 0.14 dB
+# apart in the ESRGAN paper's supplementary Table 2, on the Y channel: an RGB number set
+# beside such a table is off by ten times the gap it would be read against.
 
 # %% [markdown]
 # `srlib.metrics` is tested against scikit-image's independent
@@ -306,7 +395,8 @@ else:
 # 2. Section 5 dropped the border crop and PSNR went *up*. Predict the sign of the change for a
 #    network with visible border artefacts, then check with an image whose outer 4 pixels you set to 0.
 # 3. How many 480x480 sub-images does `extract_subimages(crop=480, step=240)` cut from a
-#    2040x1356 DIV2K photo? Compute it by hand, then with `srlib.data.div2k._starts`.
+#    2040x1356 DIV2K photo, counting the extra crops at the border (section 4)? Compute it by
+#    hand, then with `srlib.data.div2k._starts`.
 #
 # ## References
 # - R. Keys, *Cubic convolution interpolation for digital image processing*, IEEE TASSP 1981
@@ -325,10 +415,12 @@ else:
 #   a dB. Check any other resize against MATLAB's before comparing with published numbers.
 # - Crop LR at a random corner and HR at the corner times the scale; augment both with
 #   the same dihedral transform.
-# - Decode once (sub-images or memory), not once per patch.
-# - Report PSNR/SSIM on Y, border = scale, after 8-bit rounding; say so when you don't.
+# - Decode once (sub-images or memory), not once per patch: a crop from memory takes
+#   microseconds, a 2K PNG decode tens of milliseconds (section 4).
+# - Report PSNR/SSIM on Y, border = scale, after 8-bit rounding; say so when you don't. Of the
+#   shortcuts, RGB instead of Y moves the number most (1.42 dB in section 5).
 #
-# **Exercise:** `exercises/ex01_paired_crop_augment.ipynb` (paired crop and augmentation).
+# **Exercise:** [exercise 01](../exercises/ex01_paired_crop_augment.ipynb) (paired crop and augmentation).
 
 # %% [markdown]
 # ### After the exercise: the library's version

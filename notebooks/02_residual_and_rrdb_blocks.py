@@ -29,13 +29,15 @@ if "google.colab" in sys.modules:
 # # 02 · Residual blocks, RRDB and RRDBNet
 #
 # **Goals**
-# 1. See why residual learning lets SRResNet (SRGAN's generator) go deep.
+# 1. Measure what a skip connection, and the initialisation, do to the gradient of a deep stack,
+#    and what He et al. found makes deep plain networks hard to train.
 # 2. Measure why ESRGAN removes BatchNorm.
 # 3. Build the residual dense block (RDB) and RRDB, with their channel arithmetic.
 # 4. Measure what residual scaling and small initialisation do to a 23-block trunk.
-# 5. Reproduce, and catch, the generator bugs of the course's source documents.
+# 5. Reproduce, and catch, the generator bugs of the course's source documents (section 6 says
+#    what they are).
 #
-# Prerequisites: notebooks 00-01. Runtime: under a minute on a CPU.
+# Prerequisites: notebooks 00-01. Runtime: about a minute on a CPU.
 #
 # Papers: SRGAN, Ledig et al. 2017, [arXiv:1609.04802](https://arxiv.org/abs/1609.04802) (SRResNet, Sec. 2.1);
 # ESRGAN, Wang et al. 2018, [arXiv:1809.00219](https://arxiv.org/abs/1809.00219) (RRDB, Sec. 3.1);
@@ -66,44 +68,109 @@ profile, device = setup(seed=0)
 show(ResidualBlock)
 
 # %% [markdown]
-# A measurement: the gradient norm reaching the first conv of 32 stacked blocks at
-# initialisation, with and without the skip connection.
+# A measurement at initialisation: 32 blocks stacked, with and without their skips. We send a
+# random gradient of norm 1 back from the top of the stack and measure the norm that reaches
+# the input of each block below, so the number measures the backward pass alone. How large
+# the convolutions' weights start matters as much as the skip, so we try two initialisations:
+# PyTorch's default for `nn.Conv2d`, and He et al.'s (2015), which keeps the variance of the
+# signal from layer to layer (conv1 feeds a PReLU of slope 0.25, conv2 feeds the sum).
 
 # %%
-class Plain(nn.Module):
-    """The same block without its skip: x -> F(x)."""
-
-    def __init__(self, block):
-        super().__init__()
-        self.block = block
-
-    def forward(self, x):
-        return self.block(x) - x  # ResidualBlock returns x + F(x)
+def he_init_(block):
+    """He et al. 2015: weight variance 2 / ((1 + a^2) fan_in) before a PReLU of slope a, 1 / fan_in before none."""
+    nn.init.kaiming_normal_(block.conv1.weight, a=0.25, nonlinearity="leaky_relu")
+    nn.init.kaiming_normal_(block.conv2.weight, nonlinearity="linear")
+    nn.init.zeros_(block.conv1.bias)
+    nn.init.zeros_(block.conv2.bias)
 
 
-def first_layer_grad(depth, skip):
+def residual_branch(block, x):
+    """F(x): the block without its skip (conv-PReLU-conv; no BatchNorm here)."""
+    return block.conv2(block.act(block.conv1(x)))
+
+
+def backward_gradients(skip, init, depth=32):
+    """The gradient reaching each block's input when a unit gradient is sent back from the top."""
     torch.manual_seed(0)
     blocks = [ResidualBlock(32, batch_norm=False) for _ in range(depth)]
-    net = nn.Sequential(nn.Conv2d(3, 32, kernel_size=3, padding=1),
-                        *[b if skip else Plain(b) for b in blocks])
-    x = torch.rand(2, 3, 24, 24, generator=torch.Generator().manual_seed(1))
-    net(x).pow(2).mean().backward()
-    return net[0].weight.grad.norm().item()
+    if init == "He":
+        for block in blocks:
+            he_init_(block)
+    gen = torch.Generator().manual_seed(1)
+    feats = [torch.randn(2, 32, 24, 24, generator=gen, requires_grad=True)]  # (B, C, H, W)
+    for block in blocks:
+        feats.append(block(feats[-1]) if skip else residual_branch(block, feats[-1]))
+        feats[-1].retain_grad()
+    top = torch.randn(feats[-1].shape, generator=gen)
+    feats[-1].backward(top / top.norm())
+    return [f.grad for f in reversed(feats)]  # [k]: after going back through k blocks
 
 
-for depth in (2, 8, 32):
-    print(f"{depth:2d} blocks: first-layer gradient norm with skip {first_layer_grad(depth, True):.1e}, "
-          f"without {first_layer_grad(depth, False):.1e}")
+block = ResidualBlock(32, batch_norm=False)
+fan_in = 32 * 3 * 3
+default_var = block.conv1.weight.var().item() * fan_in
+he_init_(block)
+print(f"weight variance x fan_in: PyTorch default {default_var:.2f}; He: conv1 "
+      f"{block.conv1.weight.var().item() * fan_in:.2f}, conv2 {block.conv2.weight.var().item() * fan_in:.2f}")
+norms = {(skip, init): [g.double().norm().item() for g in backward_gradients(skip, init)]
+         for init in ("default", "He") for skip in (True, False)}
+print("gradient norm after k blocks      k = 2      k = 8     k = 32")
+for (skip, init), values in norms.items():
+    label = f"{'with skip' if skip else 'no skip'}, {init} init"
+    print(f"  {label:<30}" + "".join(f"{values[k]:11.1e}" for k in (2, 8, 32)))
+
+# %%
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
+styles = {"default": "-", "He": "--"}
+for (skip, init), values in norms.items():
+    ax.semilogy(values, styles[init], color="tab:blue" if skip else "tab:red",
+                label=f"{'with skip' if skip else 'no skip'}, {init} init")
+ax.set(xlabel="blocks the gradient has gone back through", ylabel="gradient norm (1 at the top)",
+       title="32 residual blocks at initialisation, no BatchNorm")
+ax.legend()
+plt.show()
 
 # %% [markdown]
-# Without the skip the gradient shrinks geometrically with depth; with it, it does not.
+# Read the four lines. PyTorch's default starts the weights with a variance of about
+# $1/(3\,\mathrm{fan_{in}})$, a sixth of He's for conv1 and a third for conv2 (first line of
+# the printout). With it, the stack without skips loses a factor of about 4 per block, and
+# after 32 blocks the gradient is 20 orders of magnitude smaller; with the skips it stays
+# between 1 and 3. With He's initialisation the stack without skips keeps its gradient near 1
+# through all 32 blocks, and it is the stack *with* skips whose gradient grows, by more than
+# four orders of magnitude: each block adds its branch's output to its input, so the variances add
+# up. So the vanishing gradient of the plain stack comes from the default initialisation
+# more than from depth, and residual stacks need their branches kept small, which is what
+# section 4 measures for ESRGAN.
+#
+# Nor is a vanishing gradient what makes deep plain networks fail in practice. He et al.
+# (2016, Sec. 4.1) trained plain networks of 18 and 34 layers with BatchNorm, checked that
+# their gradients had healthy norms, and still found the deeper one had the *higher training*
+# error (the "degradation problem"); they concluded that the deeper plain network is harder
+# to optimise, not that its gradient vanishes. A residual block makes the identity easy to
+# reach (drive $F$ to 0), and their residual networks of 34 to 152 layers trained better the
+# deeper they were.
+#
+# We compute the norms in float64. The plain stack's gradient entries after 32 blocks are
+# around $10^{-22}$, and a norm squares them: in float32, squares below about
+# $1.2 \times 10^{-38}$ keep only a few digits, and below about $1.4 \times 10^{-45}$ they
+# become 0 (underflow). A norm of such a gradient taken in float32 can print `0.0e+00` though
+# the gradient is not zero:
+
+# %%
+entry = backward_gradients(False, "default")[32].abs().max().item()
+print(f"largest gradient entry after 32 plain blocks: {entry:.1e}")
+for value in (1e-22, 1e-23):
+    print(f"({value:.0e})^2 in float32: {(torch.tensor(value) ** 2).item():.2e}, "
+          f"in float64: {(torch.tensor(value, dtype=torch.float64) ** 2).item():.2e}")
+
+# %% [markdown]
 # SRResNet (SRGAN Sec. 2.1, Fig. 4) stacks 16 blocks between a 9x9 head and the upsampler,
 # with a global skip around them; everything runs at LR resolution until the two x2
 # sub-pixel stages at the end (notebook 03):
 
 # %%
-import matplotlib.pyplot as plt
-
 from srlib.course.diagrams import draw_rdb, draw_rrdb, draw_srresnet
 
 draw_srresnet()
@@ -117,47 +184,93 @@ print("SRResNet x4:", tuple(x.shape), "->", tuple(SRResNet(num_block=2)(x).shape
 # %% [markdown]
 # ## 2. Why ESRGAN removes BatchNorm
 #
-# BatchNorm normalises with the *batch's* mean and variance while training, and with
-# running averages of the training batches at test time. When a test image's statistics
-# differ from the training patches', the two modes give different outputs, and SR
-# networks show this as artefacts and colour shifts (ESRGAN Sec. 3.1; EDSR). We fill the
-# running statistics of a BN SRResNet with patches of one photo (the retina: bright,
-# red) and then run it on a very different one (the Hubble deep field: almost black).
+# BatchNorm normalises each channel with the *batch's* mean and variance while training, and
+# with running averages of the training batches at test time (eval mode). ESRGAN (Sec. 3.1,
+# following EDSR) removes it from the generator: when a test image's statistics differ from
+# the training data's, BatchNorm brings artefacts. To see what that means, we train two small
+# SRResNets, with and without BatchNorm, for 150 iterations (seconds) on patches of four of
+# the bundled training photos. Then we feed them a fifth, very different photo: the Hubble deep
+# field, almost black. Eval mode normalises it with the averages over the training patches;
+# train mode with the statistics of its batch, here this one image.
 
 # %%
-from srlib.data import imresize, load_photo
-from srlib.data.datasets import to_tensor
+import torch.nn.functional as F
+
+from srlib.data import imresize, load_photo, make_train_loader, sample_dataset
+from srlib.data.datasets import SRDataset, to_tensor
+
+photos = sample_dataset("train", scale=4)
+keep = [i for i, name in enumerate(photos.names) if name != "hubble_deep_field"]
+train_set = SRDataset([photos.hr[i] for i in keep], [photos.lr[i] for i in keep], scale=4, hr_patch=64,
+                      repeat=100, names=[photos.names[i] for i in keep])
+hubble_hr = to_tensor(load_photo("hubble_deep_field")[:192, :192])[None]  # (1, 3, 192, 192)
+hubble_lr = imresize(hubble_hr.double(), 1 / 4).float()  # (1, 3, 48, 48)
 
 
-def make_generator(batch_norm):
+def train_generator(batch_norm, iters=150):
+    """A small SRResNet trained with L1 on 64 x 64 patches of the four photos, batch 8."""
     torch.manual_seed(0)
-    return SRResNet(num_feat=32, num_block=4, batch_norm=batch_norm)
+    net = SRResNet(num_feat=16, num_block=2, batch_norm=batch_norm)
+    optimizer = torch.optim.Adam(net.parameters(), lr=2e-3)
+    loader = make_train_loader(train_set, batch_size=8, num_workers=0, seed=0)
+    for _, (img_lr, img_hr) in zip(range(iters), loader):
+        loss = F.l1_loss(net(img_lr), img_hr)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return net
 
 
-retina_lr = to_tensor(imresize(load_photo("retina"), 1 / 8))[None]  # (1, 3, 176, 176)
-patches = retina_lr.unfold(2, 24, 24).unfold(3, 24, 24).permute(0, 2, 3, 1, 4, 5).reshape(-1, 3, 24, 24)
-hubble_lr = to_tensor(imresize(load_photo("hubble_deep_field")[:192, :192], 1 / 4))[None]
-print(f"mean brightness: retina patches {patches.mean():.3f}, Hubble {hubble_lr.mean():.3f}")
+def brightness(img):
+    """Mean of R, G and B over the image, on the [0, 1] scale."""
+    return img.mean().item()
 
+
+# After 150 Adam steps the outputs' later digits differ from one CPU to another: one decimal here
+outputs = {}
+print(f"trained on: {', '.join(train_set.names)}; mean brightness of the Hubble HR crop {brightness(hubble_hr):.1f}")
 for batch_norm in (True, False):
-    net = make_generator(batch_norm)
+    net = train_generator(batch_norm)
     with torch.no_grad():
         net.train()
-        for _ in range(20):  # running statistics learn the retina's statistics
-            net(patches[:16])
         out_train = net(hubble_lr)  # normalised with the Hubble image's own statistics
         net.eval()
-        out_eval = net(hubble_lr)  # normalised with the retina's running statistics
+        out_eval = net(hubble_lr)  # normalised with the running averages of the training patches
+    outputs[batch_norm] = out_train, out_eval
     gap = (out_train - out_eval).abs().mean().item()
-    print(f"BatchNorm={str(batch_norm):<5}: mean |train-mode - eval-mode output| = {gap:.4f}")
+    print(f"BatchNorm={str(batch_norm):<5}: mean brightness train mode {brightness(out_train):.1f}, "
+          f"eval mode {brightness(out_eval):.1f}; mean |train - eval| {gap:.1f}")
+
+# %%
+panels = {"Hubble HR": hubble_hr, "BatchNorm, eval mode": outputs[True][1],
+          "BatchNorm, train mode": outputs[True][0], "no BatchNorm (both modes)": outputs[False][1]}
+fig, axes = plt.subplots(1, 4, figsize=(14, 4.2), constrained_layout=True)
+for ax, (name, img) in zip(axes, panels.items()):
+    shown = img[0].clamp(0, 1)  # (3, H, W), as displayed
+    ax.imshow(shown.permute(1, 2, 0).numpy())
+    mean_levels = ", ".join(f"{255 * v:.0f}" for v in shown.mean(dim=(1, 2)))
+    ax.set_title(f"{name}\nmean R, G, B = {mean_levels} (8-bit, clipped)", fontsize=10)
+    ax.axis("off")
+fig.suptitle("Hubble deep field, x4: the two BatchNorm panels are one network on one input; "
+             "only the statistics BatchNorm normalises with differ")
+plt.show()
 
 # %% [markdown]
-# With BatchNorm the same weights give two different images depending on the mode; without
-# it, the network is one function. ESRGAN therefore removes BN from the **generator**
-# (Sec. 3.1, following EDSR Sec. 3.1), which also saves memory and lets it be deeper. Its
-# **discriminator** keeps SRGAN's BatchNorm layers, and so does the course's `esrgan`
-# recipe: the discriminator is only used in training mode, on batches of same-sized patches,
-# so the train/eval gap measured here never reaches an output image (notebook 05 shows it).
+# The BatchNorm network gives two different pictures of the same input. In eval mode, with the
+# averages of the training patches, its output is a dark sky like the photo: blurred and too
+# blue after only 150 iterations, as is the network without BatchNorm. In train mode it
+# normalises the Hubble image with its own mean and variance, which removes what makes the
+# image dark, and paints a bright reddish-brown glow around the galaxies: a colour shift of
+# about a fifth of the whole range on average (the last number of the printout; the titles
+# give each channel's mean). Which of the two is "right" depends on statistics, not on the
+# image: training ran in train mode on batches of varied patches, testing runs in eval mode
+# on averages, and ESRGAN reports artefacts when test images are unlike the training data.
+# Without BatchNorm the network is one function in both modes. ESRGAN therefore removes BN
+# from the **generator** (Sec. 3.1, following EDSR Sec. 3.1), which also saves memory and
+# lets it be deeper. Its
+# **discriminator** keeps SRGAN's BatchNorm layers, and so does the course's `esrgan` recipe:
+# the discriminator is only used in training mode, on batches of same-sized patches, so the
+# train/eval gap measured here never reaches an output image (notebook 05 shows it).
 #
 # ## 3. The residual dense block (RDB) and RRDB
 #
@@ -167,6 +280,21 @@ for batch_norm in (True, False):
 #
 # $$x_k = \mathrm{lrelu}\big(\mathrm{conv}_k([x, x_1, \dots, x_{k-1}])\big),\ k \le 4, \qquad \mathrm{RDB}(x) = x + \beta\, \mathrm{conv}_5([x, x_1, \dots, x_4]).$$
 #
+# Here $[\cdot]$ concatenates along the channels; convs 1-4 output $g$ channels each (the
+# *growth rate*, 32 in ESRGAN) and conv 5 outputs $C$ (64). An RRDB chains three *distinct*
+# RDBs inside another residual:
+#
+# $$\mathrm{RRDB}(x) = x + \beta\, \mathrm{RDB}_3(\mathrm{RDB}_2(\mathrm{RDB}_1(x))).$$
+#
+# Two residuals nest (hence "residual in residual"), and RRDBNet stacks 23 RRDBs in its trunk
+# with one more skip around them (ESRGAN Fig. 4).
+#
+# **Your turn: [exercise 02](../exercises/ex02_rrdb.ipynb).** Build the RDB and the RRDB from
+# these two equations before reading on: the exercise asks you to work out each conv's input
+# channels, and the rest of this section shows them, with the library's code.
+#
+# ### After the exercise: the library's RDB and RRDB
+#
 # The diagram reads its channel counts from `ResidualDenseBlock` itself: each arc is one
 # tensor that a later conv concatenates to its input.
 
@@ -175,6 +303,7 @@ draw_rdb(num_feat=64, num_grow_ch=32)
 plt.show()
 
 # %%
+show(ResidualDenseBlock.forward)
 rdb = ResidualDenseBlock(num_feat=64, num_grow_ch=32)
 for name, conv in rdb.named_children():
     if isinstance(conv, nn.Conv2d):
@@ -184,12 +313,10 @@ print(f"one RDB: {count_parameters(rdb):,d} parameters")
 
 # %% [markdown]
 # The input channels grow by the growth rate $g = 32$ per conv: $C, C+g, C+2g, C+3g, C+4g$
-# = 64, 96, 128, 160, 192. An RRDB chains three *distinct* RDBs inside another residual:
-# $\mathrm{RRDB}(x) = x + \beta\, \mathrm{RDB}_3(\mathrm{RDB}_2(\mathrm{RDB}_1(x)))$.
-# Two residuals nest (hence "residual in residual"), and RRDBNet stacks 23 RRDBs in its trunk
-# with one more skip around them (ESRGAN Fig. 4):
+# = 64, 96, 128, 160, 192. The RRDB holds three separate RDB modules:
 
 # %%
+show(RRDB)
 draw_rrdb(num_block=23)
 plt.show()
 
@@ -283,12 +410,15 @@ print("same outputs after loading:", torch.equal(small(x), loaded(x)))
 # %% [markdown]
 # ## 6. The generator bugs of the source documents
 #
-# The write-ups this course was commissioned from contain several generator bugs, all in
-# document 004's listings. Each is reproduced below in a few lines (**the source's line**,
-# marked as such), measured, and fixed; where a student could make the same mistake, a check
-# from `srlib.checks` (the same checks that grade exercise 02) catches it. The demos are built
-# from the library's own blocks, which a graded exercise may not hand in, so they pass
-# `own_code_only=False`.
+# The course was commissioned from five write-ups, numbered 000 to 004; we call them the
+# *source documents*. They are not part of this repository. They say what the course must
+# cover, and they contain errors, which the notebooks reproduce as pitfalls. Document 004, a
+# PyTorch study comparing SRGAN and ESRGAN generators, has several generator bugs. Each is
+# reproduced below in a few lines (**the source's line**, marked as such), measured, and
+# fixed. Where a student could make the same mistake, a check from `srlib.checks` catches it:
+# the checks that grade [exercise 02](../exercises/ex02_rrdb.ipynb) and
+# [exercise 03](../exercises/ex03_pixel_shuffle.ipynb). The demos are built from the library's
+# own blocks, which a graded exercise may not hand in, so they pass `own_code_only=False`.
 #
 # **Bug 1 (document 004): natural log.** `int(math.log(scale))` x2 upsampling stages: for x4
 # that is `int(1.386) = 1` stage, so the "x4" generator outputs x2 images.
@@ -301,15 +431,15 @@ def buggy_num_stages(scale):
     return int(math.log(scale))  # the source document's line
 
 
-print("stages for x4: buggy", buggy_num_stages(4), "| correct", int(math.log2(4)))
+print("stages for x4: buggy", buggy_num_stages(4), "| needed 2 (x2, then x2 again)")
 print(run_check("num_upsample_stages", buggy_num_stages))
 
 # %% [markdown]
 # **Bug 2 (document 004): the dense block's channel arithmetic.** The source builds conv $k$
 # with `channels*(k-1) + inc_channels` input channels (`channels*2 + inc_channels` for conv3),
 # but conv $k$ receives the block input and $k-1$ outputs of `inc_channels` each:
-# $C + (k-1)g$. The two agree only for conv1-2 (and for every conv when $g = C$), so at
-# ESRGAN's $C = 64$, $g = 32$ the block fails at conv3 on its first input:
+# $C + (k-1)g$. At ESRGAN's $C = 64$, $g = 32$ the two agree for conv1-2 only, and the block
+# fails at conv3 on its first input:
 
 # %%
 c, g = 64, 32
@@ -431,8 +561,10 @@ print("ESRGAN/BasicSR: conv_last is linear; outputs are clamped to [0, 1] only w
 #    arithmetic still fail? Predict from the two formulas, then set `g = 64` in the Bug 2 cell.
 # 2. Section 4's steady factor was $1 + \beta = 1.2$ per RRDB. Predict the feature std after 23
 #    blocks for $\beta = 0.1$ (with the 0.1-scaled initialisation), then run `feature_growth(0.1, 0.1)`.
-# 3. Section 2 filled BatchNorm's running statistics with retina patches. Will the train/eval gap
-#    on the Hubble image shrink or grow if you fill them with Hubble patches instead? Try it.
+# 3. Section 2 ran the Hubble image through the BatchNorm network alone, in train mode. Predict
+#    whether the train-mode output moves towards the eval-mode one if the Hubble image shares its
+#    batch with a 48 x 48 LR crop of each training photo, then try it: `torch.cat` `hubble_lr`
+#    with `torch.stack([to_tensor(photos.lr[i][:48, :48]) for i in keep])`.
 #
 # ## References
 # - C. Ledig et al., *Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial
@@ -448,9 +580,13 @@ print("ESRGAN/BasicSR: conv_last is linear; outputs are clamped to [0, 1] only w
 
 # %% [markdown]
 # ## What to remember
-# - Residual connections keep the gradient alive through deep stacks.
-# - BatchNorm makes train-mode and eval-mode outputs differ on unfamiliar images; ESRGAN
-#   removes it from the generator (its discriminator keeps it: notebook 05).
+# - A residual block's Jacobian is $I + \partial F/\partial x$: the gradient always has an identity
+#   path. At initialisation, whether it vanishes or grows through a deep stack depends on the
+#   weights' initial scale as much as on the skip (section 1); He et al. (2016) found deep plain
+#   networks hard to optimise even with healthy gradients, and residual ones easy.
+# - BatchNorm makes train-mode and eval-mode outputs differ on unfamiliar images (a dark sky
+#   turned reddish-brown in section 2); ESRGAN removes it from the generator (its
+#   discriminator keeps it: notebook 05).
 # - RDB input channels grow as $C + (k-1)g$; RRDB chains three **distinct** RDBs; conv5 has
 #   no activation before the residual scaling.
 # - Residual scaling ($\beta = 0.2$) and 0.1-scaled initialisation turn the sixteen orders of
@@ -458,13 +594,5 @@ print("ESRGAN/BasicSR: conv_last is linear; outputs are clamped to [0, 1] only w
 #   (66x overall, measured in section 4); the trunk's skip is a sum, never a product.
 # - RRDBNet at the paper's size has 16,697,987 parameters and the public weights' key names.
 #
-# **Exercise:** `exercises/ex02_rrdb.ipynb` (the residual dense block and RRDB).
-
-# %% [markdown]
-# ### After the exercise: the library's version
-#
-# Try the exercise first; then compare your code with the tested `srlib` source.
-
-# %%
-show(ResidualDenseBlock.forward)
-show(RRDB)
+# **Exercise:** [exercise 02](../exercises/ex02_rrdb.ipynb) (the residual dense block and RRDB),
+# if you skipped it in section 3.

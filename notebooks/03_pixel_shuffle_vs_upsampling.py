@@ -71,7 +71,7 @@ profile, device = setup(seed=0)
 #
 # The rearrangement is a reshape and a permute. Here is its inverse, *pixel unshuffle*
 # (space-to-depth): each $r \times r$ block of pixels becomes $r^2$ channels. Writing pixel
-# shuffle itself the same way is exercise 03's first task.
+# shuffle itself the same way is the first task of [exercise 03](../exercises/ex03_pixel_shuffle.ipynb).
 
 # %%
 def pixel_unshuffle_by_reshape(x, r):
@@ -190,44 +190,102 @@ for name, make in kinds.items():
     print(f"{name:<16} {macs / 1e6:5.0f} M multiply-adds: {per_pixel:.0f} C^2 per input pixel of each x2 stage")
 
 # %% tags=["nbval-ignore-output"]
-feat = torch.randn(16, 64, 32, 32, device=device)
-for name, make in kinds.items():
-    module = make().to(device)
-    for i in range(4):  # one warm-up step, then three timed
-        if i == 1:
-            start = time.perf_counter()
-        module(feat).mean().backward()
+import copy
+
+
+def clock():
+    """Wall-clock time on a GPU; on a CPU, this process's CPU time, which other programs do not add to."""
     if device.type == "cuda":
         torch.cuda.synchronize()
-    print(f"{name:<16} {(time.perf_counter() - start) / 3 * 1e3:5.0f} ms per step")
+        return time.perf_counter()
+    return time.process_time()
+
+
+def step_time(layer, x, reps=3):
+    """Seconds of the fastest of reps forward + backward steps of layer on x, after a warm-up step."""
+    layer(x).mean().backward()  # warm-up
+    times = []
+    for _ in range(reps):
+        start = clock()
+        layer(x).mean().backward()
+        times.append(clock() - start)
+    return min(times)
+
+
+def time_by_layer(module, feat, reps=2):
+    """Forward + backward time of each layer of module alone, on a tensor of the shape it sees there."""
+    seen = []
+    hooks = [m.register_forward_hook(lambda m, inputs, output: seen.append((m, inputs[0].shape)))
+             for m in module.modules() if not list(m.children())]
+    with torch.no_grad():
+        module(feat)
+    for hook in hooks:
+        hook.remove()
+    times = {}
+    for layer, shape in seen:
+        layer = copy.deepcopy(layer)
+        if hasattr(layer, "inplace"):
+            layer.inplace = False  # alone, an in-place activation would write into its leaf input
+        kind = "convolutions" if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) else type(layer).__name__
+        x = torch.randn(shape, device=feat.device, requires_grad=True)
+        times[kind] = times.get(kind, 0.0) + step_time(layer, x, reps)
+    return times
+
+
+feat = torch.randn(16, 64, 32, 32, device=device)
+split = {}
+for name, make in kinds.items():
+    module = make().to(device)
+    whole = step_time(module, feat)
+    parts = time_by_layer(module, feat)
+    split[name] = parts["convolutions"], sum(parts.values()) - parts["convolutions"]
+    print(f"{name:<16} {whole * 1e3:5.0f} ms per step; each layer alone: "
+          + ", ".join(f"{kind} {t * 1e3:.0f}" for kind, t in parts.items()) + " ms")
+(ps_conv, ps_rest), (nc_conv, nc_rest) = split["pixel shuffle"], split["nearest + conv"]
+print(f"pixel shuffle / nearest + conv: convolutions {ps_conv / nc_conv:.2f}x, "
+      f"the layers without multiplies {ps_rest / nc_rest:.2f}x")
 
 # %% [markdown]
-# Pixel shuffle does its convolution at LR resolution with 4x the output channels; nearest +
-# conv does one at 2x resolution with a quarter of the weights: the same number of
-# multiplies. The transposed conv needs fewer than half as many. The timings depend on the
-# machine and its load; the counts do not.
+# Pixel shuffle convolves at LR resolution and makes 4x the channels. Nearest + conv
+# convolves at twice the resolution with a quarter of the weights. The two come to the same
+# number of multiply-adds (the count above); the transposed conv needs fewer than half as
+# many. The timing splits each step by layer: on a CPU it counts this process's CPU time, the
+# fastest of three steps, so that other programs on the machine do not add to it. Its last
+# line compares pixel shuffle with nearest + conv. Their convolutions, which do the same
+# multiply-adds, take similar times (a ratio near 1). The layers that do no multiplies, the
+# activation and the shuffle or the nearest copy, take longer in pixel shuffle (a ratio above
+# 1): PReLU, for one, also computes a gradient for its 64 slopes in the backward pass, which
+# LeakyReLU does not have. That is where the totals part. Timings depend on the machine; the
+# counts do not.
 #
 # ## 3. Checkerboard artefacts
 #
-# An x2 upsampler can treat the four output pixels of each LR pixel differently: a sub-pixel
-# conv whose four sub-kernels differ (and a 4x4 transposed conv, which is one), or a
-# transposed conv whose kernel overlaps unevenly, stamps a pattern that repeats every 2
-# pixels (every 4 after two x2 stages; Odena et al. 2016, "Deconvolution and Checkerboard
-# Artifacts", distill.pub/2016/deconv-checkerboard).
+# An x2 upsampler makes four output pixels from each LR pixel. If it computes them with
+# different weights, it can stamp a pattern that repeats every 2 pixels (every 4 after two
+# x2 stages). A sub-pixel conv whose four sub-kernels differ does this, and so does the 4x4
+# transposed conv, which is one. A transposed conv whose kernel overlaps unevenly does it
+# too (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts",
+# distill.pub/2016/deconv-checkerboard).
 #
-# We look for it where it lives: in what the network *adds* to bicubic. The networks of this
-# notebook (section 4) learn the residual over MATLAB bicubic, so their output is
-# $\mathrm{bicubic}(x) + r(x)$ and a checkerboard, if any, is in $r$. A pattern that repeats
-# every 2 or 4 pixels puts sharp peaks into the spectrum at exactly the frequencies $kN/4$;
-# a natural image's spectrum is far smoother there. So we measure the **grid contrast**: the power
-# at those 15 frequencies divided by the median power of their neighbours, averaged, on a
-# central square (zero padding changes the borders whatever the upsampler) with a Hann window
-# (so the square's edges do not leak power onto the axes). A spectrum without peaks gives
-# about 1 to 2; a checkerboard gives hundreds or more; and the measure does not depend on the
-# residual's contrast, so untrained networks (tiny, arbitrary residuals) compare with trained
-# ones. The photo itself scores about 5 (printed below), and so does the residual the
-# networks should learn, HR minus bicubic, our reference. We call a contrast above 10, twice
-# the photo's, a pattern: a threshold of our choosing, not a law.
+# We look for the pattern in what the network *adds* to bicubic. The networks of section 4
+# learn a residual over MATLAB bicubic: their output is $\mathrm{bicubic}(x) + r(x)$, so a
+# checkerboard, if there is one, is in $r$. A pattern that repeats every 2 or 4 pixels puts
+# sharp peaks into the spectrum, exactly at the frequencies $kN/4$, where $N$ is the side of
+# the square we measure. A natural image's spectrum is much smoother there.
+#
+# So we measure the **grid contrast**. For each of the 15 frequencies $(kN/4, lN/4)$ other
+# than $(0, 0)$, the mean, we divide its power by the median power of the frequencies around
+# it. The grid contrast is the average of these 15 ratios. Three details keep it fair:
+# - we measure a central square of the image, because zero padding changes the borders
+#   whatever the upsampler;
+# - a Hann window keeps the square's edges from leaking power onto the axes of the spectrum;
+# - a ratio does not depend on how strong the residual is, so untrained networks, whose
+#   residuals are tiny and arbitrary, compare with trained ones.
+#
+# A checkerboard gives hundreds or more. The photo itself scores about 5 (printed below; the
+# figure after it shows where that comes from), and so does the residual the networks should
+# learn, HR minus bicubic: our reference. We call a contrast above 10, twice the photo's, a
+# pattern. That threshold is our choice, not a law.
 
 # %%
 from srlib.data import imresize, sample_dataset
@@ -235,24 +293,39 @@ from srlib.models import UpsamplerTestbed
 from srlib.pretrained.upsamplers import SEEDS, VARIANTS, build_testbed
 
 
-def grid_contrast(img):
-    """Power at the period-2 and period-4 frequencies over that of their neighbours; img (1, 3, H, W)."""
+def grid_spectrum(img):
+    """The 4 x 4 grid frequencies (k N/4, l N/4) of the central square of img, (1, 3, H, W).
+
+    Returns (ratios, amplitudes): each frequency's power over the median power of its
+    neighbours (R, G and B summed; nan at (0, 0), the mean), and the amplitude of the
+    frequency in the mean of R, G and B, in 8-bit levels (the Hann window's gain divided out).
+    """
     img = img[0].detach().cpu().double()
     side = min(img.shape[-2:]) // 2 // 8 * 8  # a central square, a multiple of 8
     top, left = (img.shape[-2] - side) // 2, (img.shape[-1] - side) // 2
     centre = img[:, top:top + side, left:left + side]  # (3, side, side)
     hann = torch.hann_window(side, periodic=False, dtype=torch.float64)
-    centre = (centre - centre.mean(dim=(1, 2), keepdim=True)) * hann[:, None] * hann[None, :]
-    power = (torch.fft.fft2(centre).abs() ** 2).sum(0)  # (side, side), channels summed
-    step, ratios = side // 4, []
-    for u in range(0, side, step):
-        for v in range(0, side, step):
+    window = hann[:, None] * hann[None, :]  # (side, side)
+    spectrum = torch.fft.fft2((centre - centre.mean(dim=(1, 2), keepdim=True)) * window)  # (3, side, side)
+    power = (spectrum.abs() ** 2).sum(0)  # (side, side)
+    grey = spectrum.mean(0).abs() / window.sum()  # (side, side): |F| of the mean of R, G, B, per unit amplitude
+    step = side // 4
+    ratios, amplitudes = np.full((4, 4), np.nan), np.full((4, 4), np.nan)
+    for i, u in enumerate(range(0, side, step)):
+        for j, v in enumerate(range(0, side, step)):
             if (u, v) == (0, 0):
                 continue  # the mean, not a pattern
+            # a cosine of amplitude a shows |F| = a/2 at +f and at -f; at 0 and N/2 the two coincide
+            amplitudes[i, j] = 255 * grey[u, v] * (1 if {i, j} <= {0, 2} else 2)
             around = [power[(u + du) % side, (v + dv) % side] for du in range(-3, 4) for dv in range(-3, 4)
                       if max(abs(du), abs(dv)) >= 2]  # a ring: the peak's own window-smeared bins excluded
-            ratios.append(power[u, v] / torch.stack(around).median())
-    return float(torch.stack(ratios).mean())
+            ratios[i, j] = float(power[u, v] / torch.stack(around).median())
+    return ratios, amplitudes
+
+
+def grid_contrast(img):
+    """The mean of the 15 ratios of grid_spectrum: about 1 to 5 for a photo, hundreds for a checkerboard."""
+    return float(np.nanmean(grid_spectrum(img)[0]))
 
 
 def residual(net, img_lr):
@@ -276,6 +349,64 @@ for name, values in init_contrast.items():
     print(f"  {name:<22}" + " / ".join(f"{v:8.3g}" for v in values))
 print(f"above {CHECKERBOARD} with every seed (a checkerboard before any training): "
       + (", ".join(n for n, v in init_contrast.items() if min(v) > CHECKERBOARD) or "none"))
+
+# %% [markdown]
+# Why does the photo score 5 and not 1 or 2? The grid contrast is a mean of 15 ratios, so one
+# large ratio can carry it. The map below shows all 15, for the photo and for the residual to
+# learn, on a log colour scale; then the largest, and the same frequency in each colour
+# channel alone.
+
+# %%
+def draw_ratio_maps(maps, title):
+    """One 4 x 4 map of grid_spectrum's ratios per image, on one log colour scale."""
+    fig, axes = plt.subplots(1, len(maps), figsize=(3.2 * len(maps) + 1.2, 3.6), constrained_layout=True)
+    ticks = ["0", "N/4", "N/2", "3N/4"]
+    for ax, (name, ratios) in zip(np.atleast_1d(axes), maps.items()):
+        im = ax.imshow(np.log10(ratios), cmap="viridis", vmin=-1, vmax=3)
+        for (i, j), ratio in np.ndenumerate(ratios):
+            if not np.isnan(ratio):
+                ax.text(j, i, f"{ratio:.3g}", ha="center", va="center", fontsize=8,
+                        color="white" if ratio < 30 else "black")
+        ax.set_xticks(range(4), ticks)
+        ax.set_yticks(range(4), ticks)
+        ax.set(xlabel="column frequency", ylabel="row frequency",
+               title=f"{name}\nmean of the 15: {np.nanmean(ratios):.3g}")
+    fig.colorbar(im, ax=axes, label="log10(power / median of neighbours)")
+    fig.suptitle(title)
+    plt.show()
+
+
+photo_ratios, photo_amplitudes = grid_spectrum(photo_hr[None])
+draw_ratio_maps({f"HR photo ({val_set.names[0]})": photo_ratios,
+                 "target: HR - bicubic": grid_spectrum(photo_hr[None] - photo_bic)[0]},
+                "Grid contrast, frequency by frequency (N/2: repeats every 2 pixels; N/4, 3N/4: every 4)")
+top = np.unravel_index(np.nanargmax(photo_ratios), photo_ratios.shape)
+others = np.delete(photo_ratios[~np.isnan(photo_ratios)], np.nanargmax(photo_ratios) - 1)
+print(f"largest ratio: {photo_ratios[top]:.1f} at (row, column) frequency ({top[0]}N/4, {top[1]}N/4), "
+      f"amplitude {photo_amplitudes[top]:.2f} of 255 levels; the other 14 average {others.mean():.1f}, "
+      f"and {int((others < 4).sum())} of them are below 4")
+for c, colour in enumerate(("red", "green", "blue")):
+    ratios, amplitudes = grid_spectrum(photo_hr[None, c:c + 1])
+    print(f"  {colour:<5} channel alone: ratio {ratios[top]:5.1f}, amplitude {amplitudes[top]:.2f} levels")
+print(f"largest amplitude at these 15 frequencies: MATLAB bicubic {np.nanmax(grid_spectrum(photo_bic)[1]):.4f}, "
+      f"HR photo {np.nanmax(photo_amplitudes):.2f} levels")
+
+# %% [markdown]
+# One frequency carries the photo's score: the one that repeats every 2 columns (row
+# frequency 0, column frequency $N/2$), at 33 times its neighbours. Without it, the other 14
+# ratios average about 3. In pixels it is faint: an alternation of about a tenth of a level
+# from one column to the next in the mean of R, G and B. It stands out most in blue and red
+# and least in green. A colour camera's Bayer filter tends to leave such traces: it measures
+# green at every other pixel but red and blue only on every other row and column, and
+# interpolates the rest. The file cannot tell us its history, so take that as a likely cause,
+# not a finding.
+#
+# The residual to learn scores the same as the photo, frequency by frequency, because
+# bicubic adds almost nothing at these frequencies (last line: amplitudes of thousandths of
+# a level). They are all above the highest frequency a x4 LR image holds ($N/8$), so in HR
+# minus bicubic they come from the photo alone.
+#
+# Now the residuals themselves: the target, and the four upsamplers before any training.
 
 # %%
 h, w = photo_hr.shape[-2:]
@@ -448,32 +579,29 @@ plt.show()
 # %%
 names = list(gains)
 trained_contrast = {name: [grid_contrast(residual(net, photo_lr)) for net in trained[name]] for name in names}
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.2))
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), constrained_layout=True)
 ax1.barh(names, [np.mean(gains[n]) for n in names], xerr=[np.std(gains[n], ddof=1) for n in names],
-         color="tab:blue", capsize=4)
+         color="tab:blue", capsize=4, label="mean gain \u00b1 std over the seeds")
 for row, name in enumerate(names):
-    ax1.scatter(gains[name], [row] * len(SEEDS), color="black", s=12, zorder=3)
+    ax1.scatter(gains[name], [row] * len(SEEDS), color="black", s=12, zorder=3,
+                label="one seed" if row == 0 else None)
 ax1.axvline(0, color="gray", linestyle="--", linewidth=2, label=f"MATLAB bicubic ({bicubic_psnr:.2f} dB)")
 reach = max(max(v) for v in gains.values())
 ax1.set_xlim(min(0, *[min(v) for v in gains.values()]) - 0.05 * reach, 1.1 * reach)
-ax1.set(xlabel="held-out PSNR-Y gain over bicubic (dB)",
-        title=f"{recipe.iters} iterations; bar = mean, whiskers = \u00b1 std, dots = seeds")
-fig.legend(*ax1.get_legend_handles_labels(), loc="lower left", bbox_to_anchor=(0.08, 0.0))
-rows = np.arange(len(names))
-for offset, values, color, label in ((0.15, init_contrast, "tab:orange", "untrained"),
-                                     (-0.15, trained_contrast, "tab:red", "trained")):
+ax1.set(xlabel="held-out PSNR-Y gain over bicubic (dB)", title=f"PSNR after {recipe.iters} iterations")
+ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=9)
+for offset, values, style, label in ((0.15, init_contrast, dict(facecolors="none", edgecolors="tab:gray"), "untrained"),
+                                     (-0.15, trained_contrast, dict(color="tab:blue"), "trained")):
     for row, name in enumerate(names):
         for seed, value in zip(SEEDS, values[name]):
-            ax2.scatter(value, row + offset + 0.06 * (seed - 1), color=color, marker=SEED_MARKERS[seed], s=22,
+            ax2.scatter(value, row + offset + 0.06 * (seed - 1), marker=SEED_MARKERS[seed], s=30, **style,
                         label=f"{label}, seed {seed}" if row == 0 else None)
-ax2.axvline(target_contrast, color="gray", linestyle="--", label="target: HR - bicubic")
+ax2.axvline(target_contrast, color="tab:green", linestyle="--", label=f"target: HR - bicubic ({target_contrast:.1f})")
 ax2.axvline(CHECKERBOARD, color="black", linestyle=":", label=f"checkerboard threshold ({CHECKERBOARD})")
-ax2.set_yticks(rows, names)
+ax2.set_yticks(range(len(names)), names)
 ax2.set_xscale("log")
-ax2.set(xlabel="grid contrast of the residual (log scale; markers = seeds)",
-        title=f"grid pattern in the residual, {val_set.names[0]}")
-fig.legend(*ax2.get_legend_handles_labels(), loc="lower right", ncol=4, fontsize=8)
-plt.tight_layout(rect=(0, 0.12, 1, 1))
+ax2.set(xlabel="grid contrast of the residual (log scale)", title=f"grid pattern in the residual, {val_set.names[0]}")
+ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8)
 plt.show()
 for name in names:
     print(f"{name:<22} untrained " + " / ".join(f"{v:8.3g}" for v in init_contrast[name])
@@ -522,12 +650,46 @@ plt.show()
 
 # %% [markdown]
 # Read the bottom row against section 3's figure, where the untrained pixel shuffle and
-# transposed conv residuals were a regular 2/4-pixel grid from edge to edge. The panel titles
-# give each seed-0 network's grid contrast on the square this crop comes from; a trace too
-# faint for the eye still shows there as a peak.
+# transposed conv residuals were a regular 2/4-pixel grid from edge to edge. Here the four
+# trained residuals look alike, yet pixel shuffle's grid contrast is 18.2 and nearest +
+# conv's 2.9. The frequency maps show where the difference is, and the amplitude of the
+# strongest grid frequency says why the eye cannot see it:
+
+# %%
+draw_ratio_maps({name: grid_spectrum(residual(trained[name][0], photo_lr))[0] for name in names},
+                f"Trained residuals on {val_set.names[0]}, seed 0, frequency by frequency")
+print("the grid frequency with the largest ratio, seeds 0/1/2: its ratio, the mean of the other 14, and its "
+      "amplitude in 8-bit levels; the residual's own std for scale:")
+for name in names:
+    cells, spread = [], []
+    for net in trained[name]:
+        res = residual(net, photo_lr)  # (1, 3, H, W)
+        ratios, amplitudes = grid_spectrum(res)
+        peak = np.unravel_index(np.nanargmax(ratios), ratios.shape)
+        rest = (np.nansum(ratios) - ratios[peak]) / 14
+        cells.append(f"({peak[0]}, {peak[1]})N/4: {ratios[peak]:.3g}, {rest:.2g}, {amplitudes[peak]:.3f}")
+        spread.append(255 * res.std().item())
+    print(f"  {name:<22}" + " / ".join(cells) + f"   std {np.mean(spread):.1f}")
+
+# %% [markdown]
+# Most of pixel shuffle's 18.2 (seed 0) is one frequency: $(N/2, N/2)$, the 2 x 2
+# checkerboard, at about 160 times its neighbours; its other 14 ratios average about 8. Its
+# amplitude is thousandths of a level, where the residual itself varies by a few levels: far
+# below what an 8-bit image can show, which is why the panels above look alike. The grid
+# contrast finds it because, at the highest frequency, a trained residual has almost no other
+# power to hide it. Every trained network has such a peak somewhere: its strongest grid
+# frequency stands 14 to 160 times above its neighbours, nearest + conv's included, which never
+# had a grid, with amplitudes of at most a few hundredths of a level. So after training a
+# contrast above 10 marks a peak in the spectrum, not a visible artefact; untrained, plain
+# pixel shuffle and the transposed conv had contrasts in the thousands and grids you could see
+# (section 3).
 #
 # ### What this run says
-# The conclusion below is computed from the tables above, not written in advance.
+# The conclusion below is computed from the tables above, not written in advance. Its last
+# lines compare the run with a claim from the *source documents*: the five write-ups, numbered
+# 000 to 004, that the course was commissioned from. They are not part of this repository,
+# and they contain errors, which the notebooks reproduce as pitfalls. Document 001, a Keras
+# SRGAN tutorial, reports that pixel shuffle beats `UpSampling2D` by 0.78 dB.
 
 # %%
 means = {n: float(np.mean(gains[n])) for n in names}
@@ -551,33 +713,35 @@ for name in names:
           f"{np.mean(trained_contrast[name]) / target_contrast:4.1f} x (means over the seeds)")
 
 # %% [markdown]
-# How to read it. Document 001 of the write-ups this course was commissioned from trains a
-# Keras SRGAN twice, once with pixel shuffle and once with `UpSampling2D(size=2)` in its place,
-# and reports 25.78 against 25.0 dB on DIV2K after 500 epochs: one run each, on images
-# resized to 224 x 224 and scored without the Y-channel protocol (notebooks 04 and 08 reproduce
-# those two errors), and without saying what else changed with the upsampler. One run per
-# variant gives no noise level at all, and a baseline that differs in more than the upsampler
-# could explain the gap by itself. Here the trunk, the data, their order and the budget are the
-# same, three seeds give the noise level, and each variant is compared with nearest + conv
-# seed by seed. In the stored run no variant separates from nearest + conv: whatever the
-# upsampler changes at this size and budget is a few hundredths of a dB, too small to resolve
-# with three seeds and three images (the conclusion counts on how many seeds each variant was
-# ahead). That does not refute a gap at full scale (64 features, DIV2K, hundreds of thousands
-# of iterations), which this experiment cannot test; it shows what a claim from one run each
-# would need before it counts. Pixel shuffle also has more parameters at the same width (its
-# convs make $4C$ channels), so an edge for it would not be the reshape's alone.
+# How to read it. Document 001 trains its Keras SRGAN twice: once with pixel shuffle, once
+# with `UpSampling2D(size=2)` in its place. It reports 25.78 against 25.0 dB on DIV2K after
+# 500 epochs, from one run each. Its images were resized to 224 x 224 and scored without the
+# Y-channel protocol (notebooks 04 and 08 reproduce those two errors). It does not say what
+# else changed with the upsampler. One run per variant gives no noise level at all, and a
+# baseline that differs in more than the upsampler could explain the gap by itself.
 #
-# The grid measurements say what the upsampler does to the *picture* (on one photo, chelsea).
-# The two upsamplers whose four sub-positions start with independent weights (plain pixel
-# shuffle and the 4x4 transposed conv) start with a checkerboard hundreds of times the
-# reference; L1 training brought both close to the photo's own level, though not every seed
-# of plain pixel shuffle below the threshold (the conclusion's lines). ICNR and nearest +
-# conv start without one; ICNR's advantage is at initialisation, and where training takes
-# each of them is in the conclusion's last lines. ESRGAN's released RRDBNet upsamples by
-# nearest interpolation + conv (`upconv1`/`upconv2` in its code; the paper gives no reason);
-# Odena et al. (2016) recommend exactly this "resize-convolution" against checkerboards, which
-# they show most clearly in images made by GAN generators, a setting this L1 experiment does
-# not test.
+# Here the trunk, the data, their order and the budget are the same. Three seeds give the
+# noise level, and each variant is compared with nearest + conv seed by seed. In the stored
+# run no variant separates from nearest + conv. Whatever the upsampler changes at this size
+# and budget is a few hundredths of a dB, too small to resolve with three seeds and three
+# images (the conclusion counts how many seeds each variant was ahead). That does not refute
+# a gap at full scale (64 features, DIV2K, hundreds of thousands of iterations); this
+# experiment cannot test one. It shows what a claim from one run each would need before it
+# counts. Pixel shuffle also has more parameters at the same width, because its convs make
+# $4C$ channels, so an edge for it would not be the reshape's alone.
+#
+# The grid measurements say what the upsampler does to the *picture*, on one photo
+# (chelsea). Plain pixel shuffle and the 4x4 transposed conv start with independent weights
+# for their four sub-positions, and with a grid contrast hundreds of times the target's. L1
+# training brought both close to the photo's own level. One seed of plain pixel shuffle
+# stays above the threshold, with a checkerboard of thousandths of a level (the amplitudes
+# above), no stronger than the peaks of the others. ICNR and nearest + conv start without a grid. ICNR's advantage is at
+# initialisation; where training takes each of them is in the conclusion's last lines.
+#
+# ESRGAN's released RRDBNet upsamples by nearest interpolation + conv (`upconv1`/`upconv2`
+# in its code); the paper gives no reason. Odena et al. (2016) recommend exactly this
+# "resize-convolution" against checkerboards. They show checkerboards most clearly in images
+# made by GAN generators, a setting this L1 experiment does not test.
 
 # %% [markdown]
 # ## Predict, then run
@@ -605,15 +769,19 @@ for name in names:
 # %% [markdown]
 # ## What to remember
 # - Pixel shuffle is a reshape + permute; the conv before it does the work at LR resolution.
-# - Pixel shuffle and nearest + conv cost the same multiplies; the 4x4 transposed conv is a
-#   sub-pixel conv in disguise.
+# - Pixel shuffle and nearest + conv cost the same multiplies, and their convolutions take
+#   about the same time; their totals differ in the layers that do no multiplies. The 4x4
+#   transposed conv is a sub-pixel conv in disguise.
 # - Untrained, plain pixel shuffle and the 4x4 transposed conv stamp a 2/4-pixel checkerboard
 #   on a natural photo (section 3); ICNR and nearest + conv start without one, so training does
-#   not have to remove it. Here L1 training removed most of it, not all of it for every seed;
-#   ICNR's edge is at the start, not necessarily at the end.
+#   not have to remove it. Here L1 training removed it: after training every upsampler's
+#   grid frequencies hold at most a few hundredths of a level, peaks in the spectrum but
+#   nothing the eye can see. ICNR's edge is at the start, not necessarily at the end.
+# - A grid contrast is a mean of 15 ratios: read the frequency map behind it. The photo's 5
+#   comes from one frequency that repeats every 2 columns.
 # - Compare upsamplers with the same trunk, data, order and budget, several seeds, and
 #   seed-by-seed differences before drawing conclusions: in the stored run no upsampler
 #   separated from nearest + conv, and a table of one run each (document 001's) has no noise
 #   level to compare its gap with.
 #
-# **Exercise:** `exercises/ex03_pixel_shuffle.ipynb` (pixel shuffle by reshape/permute).
+# **Exercise:** [exercise 03](../exercises/ex03_pixel_shuffle.ipynb) (pixel shuffle by reshape/permute).

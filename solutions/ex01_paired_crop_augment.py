@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -34,6 +34,9 @@ if "google.colab" in sys.modules:
 # The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
 # if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
 # that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
+# The Colab set-up cell at the top of this notebook is the one exception: it imports `sys` to
+# detect Colab, and the grader leaves it out (a `course-header` tag in the cell's metadata marks
+# it), so it does not count against you.
 #
 # | task | points |
 # | --- | --- |
@@ -99,6 +102,10 @@ check("augment_pair", augment_pair)
 
 # %% [markdown]
 # ## See it on a photo
+#
+# One aligned crop, then your 8 transforms of it: the top row is the LR crop, the bottom row
+# the HR crop. Each column should show the same view twice, and k = 1, 2 and 4 should be the
+# left-right flip, the up-down flip and the transpose of column k = 0.
 
 # %% tags=["grader-skip"]
 import matplotlib.pyplot as plt
@@ -107,15 +114,17 @@ from srlib.data import imresize, load_photo, mod_crop
 
 img_hr = mod_crop(load_photo("astronaut"), 4)
 img_lr = imresize(img_hr, 1 / 4)
-rng = np.random.default_rng(1)
-fig, axes = plt.subplots(2, 4, figsize=(12, 6))
-for k, (ax_lr, ax_hr) in enumerate(zip(axes[0], axes[1])):
-    lr, hr = augment_pair(*paired_random_crop(img_lr, img_hr, 16, 4, rng), k)
-    ax_lr.imshow(lr)
-    ax_lr.set_title(f"LR, k={k}")
-    ax_hr.imshow(hr)
-    ax_hr.set_title(f"HR, k={k}")
+lr, hr = paired_random_crop(img_lr, img_hr, 32, 4, np.random.default_rng(1))  # one crop for all 8
+fig, axes = plt.subplots(2, 8, figsize=(16, 4.6), constrained_layout=True)
+for k in range(8):
+    lr_k, hr_k = augment_pair(lr, hr, k)
+    axes[0, k].imshow(lr_k)
+    axes[0, k].set_title(f"k={k}")
+    axes[1, k].imshow(hr_k)
 for ax in axes.flat:
-    ax.axis("off")
-plt.tight_layout()
+    ax.set_xticks([])
+    ax.set_yticks([])
+axes[0, 0].set_ylabel("LR, 32 x 32")
+axes[1, 0].set_ylabel("HR, 128 x 128")
+fig.suptitle("One aligned crop of astronaut under the 8 transforms of augment_pair")
 plt.show()

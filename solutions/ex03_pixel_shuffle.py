@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -33,6 +33,9 @@ if "google.colab" in sys.modules:
 # The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
 # if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
 # that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
+# The Colab set-up cell at the top of this notebook is the one exception: it imports `sys` to
+# detect Colab, and the grader leaves it out (a `course-header` tag in the cell's metadata marks
+# it), so it does not count against you.
 #
 # | task | points |
 # | --- | --- |
@@ -74,7 +77,9 @@ check("pixel_shuffle", pixel_shuffle)
 # ## Task 2 (1 point): how many x2 stages?
 #
 # A generator for scale 2, 4 or 8 chains x2 upsampling stages. Return how many it needs.
-# (One of the course's source documents used `int(math.log(scale))`: check what that gives.)
+# (One of the course's *source documents*, the write-ups the course was commissioned from, which
+# contain errors that the notebooks reproduce as pitfalls, used `int(math.log(scale))`: check
+# what that gives.)
 
 # %%
 def num_upsample_stages(scale):

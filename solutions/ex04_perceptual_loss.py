@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -34,6 +34,9 @@ if "google.colab" in sys.modules:
 # The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
 # if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
 # that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
+# The Colab set-up cell at the top of this notebook is the one exception: it imports `sys` to
+# detect Colab, and the grader leaves it out (a `course-header` tag in the cell's metadata marks
+# it), so it does not count against you.
 #
 # | task | points |
 # | --- | --- |
@@ -83,7 +86,17 @@ check("vgg_layer_index", vgg_layer_index)
 # `(0.229, 0.224, 0.225)`, and returns the L1 distance between their features. The VGG part
 # must be frozen: eval mode and `requires_grad_(False)`; gradients still reach `img_sr`.
 #
-# Careful: torchvision's ReLUs are in-place.
+# Careful: torchvision's ReLUs are in-place (`nn.ReLU(inplace=True)`, which saves memory): each
+# one writes its result into the tensor it receives, the output of the conv before it, instead
+# of making a new tensor. If your code runs past conv5_4 and keeps conv5_4's output (in a list,
+# a dict or a forward hook), the ReLU after it overwrites what you kept, and the loss silently
+# compares features *after* the activation. On two numbers:
+
+# %% tags=["grader-skip"]
+conv_out = torch.tensor([-1.0, 2.0])  # what a conv returned
+kept = conv_out  # keeping it (in a list, a dict, a hook) keeps this very tensor, not a copy
+nn.ReLU(inplace=True)(conv_out)
+print("kept 'before the activation':", kept.tolist())
 
 # %%
 class VGGLoss(nn.Module):

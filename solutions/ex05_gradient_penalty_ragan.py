@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -33,6 +33,9 @@ if "google.colab" in sys.modules:
 # The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
 # if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
 # that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
+# The Colab set-up cell at the top of this notebook is the one exception: it imports `sys` to
+# detect Colab, and the grader leaves it out (a `course-header` tag in the cell's metadata marks
+# it), so it does not count against you.
 #
 # | task | points |
 # | --- | --- |
@@ -86,8 +89,11 @@ check("gradient_penalty", gradient_penalty)
 # $$\mathcal{L}_D = -\mathbb{E}[\log D_{Ra}(x_r, x_f)] - \mathbb{E}[\log(1 - D_{Ra}(x_f, x_r))].$$
 #
 # Work with logits (`F.binary_cross_entropy_with_logits` or `F.logsigmoid`) so that large
-# logits stay finite. (Source document 003 writes the second term as
-# $-\mathbb{E}[1 - \log D_{Ra}(x_f, x_r)]$: that is wrong, and the check says so.)
+# logits stay finite. The course was commissioned from five write-ups, its *source documents*,
+# numbered 000 to 004 (not part of the repository); they contain errors, which the course
+# reproduces as pitfalls. Source document 003, a summary of the ESRGAN paper, writes the second
+# term as $-\mathbb{E}[1 - \log D_{Ra}(x_f, x_r)]$: that is wrong, and the check says so
+# (notebook 05, section 5, shows what it does to the gradient).
 
 # %%
 def ragan_discriminator_loss(real_logits, fake_logits):

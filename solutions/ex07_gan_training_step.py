@@ -34,6 +34,9 @@ if "google.colab" in sys.modules:
 # The grader runs the same checks on fresh random inputs, in a separate process. A task scores 0
 # if it hands in or wraps `srlib`'s own implementation, or if the cells before it import modules
 # that reach into the grader (`sys`, `os`, `gc`, `importlib`, ...): an exercise needs none of them.
+# The Colab set-up cell at the top of this notebook is the one exception: it imports `sys` to
+# detect Colab, and the grader leaves it out (a `course-header` tag in the cell's metadata marks
+# it), so it does not count against you.
 #
 # | task | points |
 # | --- | --- |
@@ -117,13 +120,26 @@ check("gan_training_step", gan_training_step)
 # %% [markdown]
 # ## Try it: a few iterations on a toy
 #
-# Your step trains a small x2 generator against a small discriminator on a batch of smooth 8x8
-# ramps; with L1 in its loss the generator's PSNR rises, while D's loss stays below 2 log 2 = 1.39,
-# its value when D cannot tell real from fake.
+# Your step trains a small x2 generator against a small discriminator on 32 different smooth
+# 8x8 images (each a bilinear blend of four random corner colours). The losses are RaGAN's
+# (ESRGAN Sec. 3.2). The generator's RaGAN loss (ESRGAN Eq. 2) is the discriminator's (Eq. 1)
+# with the roles of real and fake swapped:
+#
+# $$L_D = -\mathbb{E}[\log D_{Ra}(x_r, x_f)] - \mathbb{E}[\log(1 - D_{Ra}(x_f, x_r))],\qquad
+# L_G = -\mathbb{E}[\log(1 - D_{Ra}(x_r, x_f))] - \mathbb{E}[\log D_{Ra}(x_f, x_r)],$$
+#
+# so `d_loss(fake, real)` below computes $L_G$: its first term asks that the fakes look *more*
+# real than the average real, its second that the reals look *less* real than the average fake.
+# The first line of output checks it against the library's `ragan_generator_loss`. With L1 in
+# its loss the generator's PSNR rises, while D's loss stays below 2 log 2 = 1.39, its value when
+# D cannot tell real from fake.
 
 # %% tags=["grader-skip"]
+from srlib.losses import ragan_generator_loss
+
 torch.manual_seed(0)
-img_hr_all = torch.linspace(0, 1, 64).view(1, 1, 8, 8).expand(32, 3, 8, 8).clone()  # (32, 3, 8, 8)
+corners = torch.rand(32, 3, 2, 2, generator=torch.Generator().manual_seed(0))  # 4 random colours per image
+img_hr_all = F.interpolate(corners, size=(8, 8), mode="bilinear", align_corners=True)  # (32, 3, 8, 8)
 img_lr_all = F.avg_pool2d(img_hr_all, 2)  # (32, 3, 4, 4)
 generator = nn.Sequential(nn.Conv2d(3, 12, kernel_size=3, padding=1), nn.PixelShuffle(2))
 discriminator = nn.Sequential(nn.Flatten(), nn.Linear(192, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
@@ -131,15 +147,19 @@ opt_g = torch.optim.Adam(generator.parameters(), lr=1e-2)
 opt_d = torch.optim.Adam(discriminator.parameters(), lr=1e-3)
 
 
-def d_loss(real, fake):  # RaGAN (ESRGAN Sec. 3.2)
+def d_loss(real, fake):  # RaGAN's L_D (ESRGAN Eq. 1), on logits
     return (F.binary_cross_entropy_with_logits(real - fake.mean(), torch.ones_like(real))
             + F.binary_cross_entropy_with_logits(fake - real.mean(), torch.zeros_like(fake)))
 
 
 def g_loss(img_sr, img_hr, real, fake):  # L1 + 5e-3 RaGAN (ESRGAN Sec. 3.3 without the perceptual term)
-    return F.l1_loss(img_sr, img_hr) + 5e-3 * d_loss(fake, real)
+    return F.l1_loss(img_sr, img_hr) + 5e-3 * d_loss(fake, real)  # roles swapped: L_G
 
 
+real, fake = torch.randn(8, 1), torch.randn(8, 1)
+print(f"d_loss(fake, real) {d_loss(fake, real).item():.5f} = ragan_generator_loss(real, fake) "
+      f"{ragan_generator_loss(real, fake).item():.5f}")
+print(f"the 32 HR images differ: {len(torch.unique(img_hr_all.flatten(1), dim=0))} distinct")
 for iteration in range(1, 61):
     loss_g, loss_d = gan_training_step(generator, discriminator, opt_g, opt_d, img_lr_all, img_hr_all,
                                        g_loss, d_loss)

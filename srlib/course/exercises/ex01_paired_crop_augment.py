@@ -90,6 +90,23 @@ def _judge_distinct(outs, i):
         return f"k = 0..7 should give 8 different transforms, got {len(seen)}"
 
 
+SINGLE_BITS = {1: ("flip left-right (reverse the columns)", lambda im: im[:, ::-1]),
+               2: ("flip up-down (reverse the rows)", lambda im: im[::-1, :]),
+               4: ("transpose (swap H and W)", lambda im: im.transpose(1, 0, 2))}
+
+
+def _judge_bits(outs, i):
+    expect_count(outs, 8, "transformed pairs")
+    for k, (meaning, transform) in SINGLE_BITS.items():
+        got = outs[k][0]
+        if got.shape == transform(i.img_lr).shape and np.array_equal(got, transform(i.img_lr)):
+            continue
+        does = [m for m, t in SINGLE_BITS.values()
+                if got.shape == t(i.img_lr).shape and np.array_equal(got, t(i.img_lr))]
+        return (f"k={k} (bit {k.bit_length() - 1} alone) should {meaning}"
+                + (f", but it does: {does[0]}" if does else ""))
+
+
 def _judge_same_on_both(outs, i):
     expect_count(outs, 8, "transformed pairs")
     for k, (lr, hr) in enumerate(outs):
@@ -110,6 +127,7 @@ EXERCISE = Exercise("ex01_paired_crop_augment", "01", "Paired crop and augmentat
     Task("augment_pair", "augment_pair", 2, augment_inputs, (
         Step("k = 0 is the identity", _transforms, _judge_identity),
         Step("8 distinct transforms", _transforms, _judge_distinct),
+        Step("bit 0 flips left-right, bit 1 up-down, bit 2 transposes", _transforms, _judge_bits),
         Step("the same transform on LR and HR", _transforms, _judge_same_on_both),
     ), library=("srlib.data.transforms",)),
 ))

@@ -49,7 +49,8 @@ def _stages(fn, i):
 def _judge_stages(counts, i):
     expect_count(counts, len(i.scales), "counts")
     if list(counts) == [int(math.log(scale)) for scale in i.scales]:
-        return "x2, x4, x8 give 0, 1, 2 stages: that is the natural log; use log2"
+        return ("x2, x4, x8 give 0, 1, 2 stages: that is the natural log of the scale; each stage "
+                "doubles the size, so count how many doublings reach the scale")
     for scale, got in zip(i.scales, counts):
         if got != int(math.log2(scale)):
             return f"x{scale} needs {int(math.log2(scale))} x2 stages, got {got}"

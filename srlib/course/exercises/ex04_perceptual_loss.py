@@ -171,8 +171,8 @@ def _judge_layer(values, i):
     got = float(values["34"])
     if values["vgg_input"] and list(values["vgg_input"][0]) != list(i.img_sr.shape[-2:]):
         return (f"the images reach VGG at {tuple(values['vgg_input'][0])}, not at their own size "
-                f"{tuple(i.img_sr.shape[-2:])}: resizing (to 224 x 224 in source document 001) destroys the "
-                "detail the loss should compare; VGG's convolutions take any size")
+                f"{tuple(i.img_sr.shape[-2:])}: resizing (to 224 x 224, as one of the course's source documents "
+                "does) destroys the detail the loss should compare; VGG's convolutions take any size")
     if math.isclose(got, reference(i, 34), rel_tol=1e-4):
         return None
     if math.isclose(got, reference(i, 35), rel_tol=1e-4):

@@ -83,10 +83,11 @@ def test_correct_code_written_differently_passes(seed):
         t, left = rng.integers(0, lr.shape[0] - p, endpoint=True), rng.integers(0, lr.shape[1] - p, endpoint=True)
         return lr[t:t + p, left:left + p], hr[t * s:(t + p) * s, left * s:(left + p) * s]
 
-    def augment(lr, hr, k):
+    def augment(lr, hr, k):  # the bits as specified, but transposing first and flipping with np.flip
         def f(img):
-            img = np.rot90(img, k % 4) if k < 4 else np.rot90(img.transpose(1, 0, 2), k % 4)
-            return img
+            img = np.swapaxes(img, 0, 1) if k & 4 else img
+            img = np.flip(img, axis=1) if k & 1 else img
+            return np.flip(img, axis=0) if k & 2 else img
         return f(lr), f(hr)
 
     def shuffle(x, r):
@@ -157,6 +158,17 @@ def test_crop_mistakes():
     flip_lr_only = lambda a, b, k: (a[:, ::-1] if k & 1 else a, b)  # noqa: E731
     assert "transformed differently" in messages(run_check("augment_pair", flip_lr_only))
 
+    def swapped_bits(lr, hr, k):  # 8 distinct transforms, the same on both, but bit 0 flips up-down
+        out = []
+        for img in (lr, hr):
+            img = img[::-1, :] if k & 1 else img
+            img = img[:, ::-1] if k & 2 else img
+            out.append(img.transpose(1, 0, 2) if k & 4 else img)
+        return out[0], out[1]
+    swapped = run_check("augment_pair", swapped_bits)
+    assert "k=1 (bit 0 alone) should flip left-right" in messages(swapped)
+    assert "flip up-down" in messages(swapped) and len(swapped.failed) == 1
+
 
 @pytest.mark.parametrize("mistake,message", [
     ({"slope": 0.01}, "slope is 0.01"),  # nn.LeakyReLU()'s default (source document 004)
@@ -215,7 +227,8 @@ def test_pixel_shuffle_and_stage_mistakes():
         b, c, h, w = x.shape
         return x.reshape(b, c // r**2, r, r, h, w).permute(0, 1, 4, 3, 5, 2).reshape(b, c // r**2, h * r, w * r)
     assert "permute order" in messages(run_check("pixel_shuffle", wrong))
-    assert "natural log" in messages(run_check("num_upsample_stages", lambda s: int(math.log(s))))
+    natural = messages(run_check("num_upsample_stages", lambda s: int(math.log(s))))
+    assert "natural log" in natural and "log2" not in natural  # names the mistake, leaves the task to do
 
 
 def test_perceptual_loss_mistakes():
@@ -280,7 +293,9 @@ def test_ragan_mistakes_are_named():
 
     def source_g(real, fake):  # source document 003, the generator's real term
         return -(1 - F.logsigmoid(real - fake.mean())).mean() - F.logsigmoid(fake - real.mean()).mean()
-    assert "1 - log" in messages(run_check("ragan_generator_loss", source_g))
+    source = run_check("ragan_generator_loss", source_g)
+    assert len(source.failed) == 2 and all("1 - log D_Ra(x_r, x_f)" in m for m in source.failed)
+    assert "both terms depend" not in messages(source)  # the gradients are wrong for the same reason
 
     assert "only the fake term" in messages(run_check("ragan_generator_loss",
                                                       lambda r, f: -F.logsigmoid(f - r.mean()).mean()))
