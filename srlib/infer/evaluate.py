@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from srlib.data import PairedFolderDataset, SRDataset, benchmark_folders, imresize, sample_dataset
-from srlib.metrics import psnr, relative_gradient_energy, ssim
+from srlib.metrics import grid_contrast, grid_share, psnr, relative_gradient_energy, ssim
 
 BENCHMARKS = {"set5": "Set5", "set14": "Set14", "b100": "B100", "urban100": "Urban100"}
 
@@ -64,8 +64,8 @@ def bicubic_upscale(img_lr: torch.Tensor, scale: int) -> torch.Tensor:
 @torch.no_grad()
 def evaluate_generator(model: nn.Module, dataset: Dataset, scale: int = 4, device: str | torch.device = "cpu",
                        with_lpips: bool = False, max_images: int | None = None, with_bicubic: bool = True,
-                       with_gradient_energy: bool = False) -> dict:
-    """Per-image and mean PSNR-Y / SSIM-Y (and optionally LPIPS, gradient energy) for ``model`` and bicubic.
+                       with_gradient_energy: bool = False, with_grid: bool = False) -> dict:
+    """Per-image and mean PSNR-Y / SSIM-Y (and optionally LPIPS, texture measures) for ``model`` and bicubic.
 
     The one evaluation loop of the course: ``srlib evaluate``, ``srlib demo``, the trainer's
     validation (``with_bicubic=False``, on the first ``max_images``) and the shipped models'
@@ -77,6 +77,9 @@ def evaluate_generator(model: nn.Module, dataset: Dataset, scale: int = 4, devic
             with ``names`` if it has them.
         scale: the upscaling factor, also the border removed before measuring.
         with_gradient_energy: also ``relative_gradient_energy`` to HR (1 = as much fine detail).
+        with_grid: also ``grid_contrast`` and ``grid_share`` of what the model adds to MATLAB
+            bicubic (its residual, before clipping), and ``grid_contrast`` of the residual it
+            should add, HR - bicubic (``target_grid_contrast``): whether its detail is a stamped grid.
     Returns:
         ``{"per_image": [{"image", "model_psnr", ...}], "mean": {...}, "gain_psnr_db": model - bicubic}``.
     Taught in: notebook 08, section 2.
@@ -87,8 +90,11 @@ def evaluate_generator(model: nn.Module, dataset: Dataset, scale: int = 4, devic
     rows = []
     for i in range(n):
         img_lr, img_hr = dataset[i]  # (3, h, w), (3, H, W) in [0, 1]
-        img_sr = model(img_lr[None].to(device)).float().clamp(0, 1).cpu()  # (1, 3, H, W)
+        img_out = model(img_lr[None].to(device)).float().cpu()  # (1, 3, H, W), not clipped
+        img_sr = img_out.clamp(0, 1)
         row = {"image": dataset.names[i] if hasattr(dataset, "names") else str(i)}
+        if with_grid:
+            row.update(grid_scores(img_out, img_lr, img_hr, scale))
         candidates = {"model": img_sr}
         if with_bicubic:
             candidates = {"bicubic": bicubic_upscale(img_lr[None], scale), "model": img_sr}
@@ -108,6 +114,18 @@ def evaluate_generator(model: nn.Module, dataset: Dataset, scale: int = 4, devic
     if note:
         result["note"] = note
     return result
+
+
+def grid_scores(img_out: torch.Tensor, img_lr: torch.Tensor, img_hr: torch.Tensor, scale: int) -> dict:
+    """Grid contrast and share of the residual over MATLAB bicubic, and the target residual's contrast.
+
+    ``img_out``: the generator's (1, 3, H, W) output before clipping; ``img_lr`` (3, h, w), ``img_hr``
+    (3, H, W) in [0, 1]. Taught in: notebook 03, section 3 and notebook 05, section 6.
+    """
+    bicubic = imresize(img_lr[None].double(), scale).float()  # (1, 3, H, W), not clipped
+    residual = img_out - bicubic
+    return {"model_grid_contrast": grid_contrast(residual), "model_grid_share": grid_share(residual),
+            "target_grid_contrast": grid_contrast(img_hr[None] - bicubic)}
 
 
 def write_evaluation(metrics: dict, out: str | Path) -> tuple[Path, Path]:

@@ -51,18 +51,22 @@ def _config_of(config) -> GeneratorConfig:
 
 
 def save_generator(path: str | Path, model: nn.Module, config: GeneratorConfig | dict | object, recipe: str = "",
-                   metadata: dict | None = None) -> Path:
+                   metadata: dict | None = None, weights_dtype: torch.dtype | None = None) -> Path:
     """Write ``generator.pt`` atomically (temporary file, then rename).
 
     ``config``: the ``GeneratorConfig`` the model was built from (a recipe, or a
     dict of its settings, are accepted too). ``metadata`` (plain types) records
     how the model was made and how it scored; ``read_metadata`` returns it.
+    ``weights_dtype=torch.float16`` halves the file (the course's shipped models,
+    within their 5 MB); ``read_generator`` gives the weights back as float32.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    if weights_dtype is not None:
+        state = {k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
     payload = {"format": FORMAT, "config": _config_of(config).to_dict(), "recipe": recipe,
-               "metadata": metadata or {},
-               "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+               "metadata": metadata or {}, "state_dict": state}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
     return path
@@ -82,10 +86,14 @@ def _is_srlib_file(payload) -> bool:
 
 
 def read_generator(path: str | Path) -> tuple[GeneratorConfig, dict]:
-    """(config, state dict) of a generator.pt, public ESRGAN weights, or a shipped model's name."""
+    """(config, state dict) of a generator.pt, public ESRGAN weights, or a shipped model's name.
+
+    Weights stored in half precision (the shipped models) come back as float32.
+    """
     path, payload = _read_payload(path)
     if _is_srlib_file(payload):
-        return GeneratorConfig.from_dict(payload["config"]), payload["state_dict"]
+        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+        return GeneratorConfig.from_dict(payload["config"]), state
     if not isinstance(payload, dict):
         raise ValueError(f"{path}: expected a state dict or a generator.pt, got {type(payload).__name__}")
     return GeneratorConfig(), to_basicsr_names(payload)  # public ESRGAN weights: RRDBNet x4, paper's size

@@ -74,3 +74,16 @@ def test_public_weights_are_the_papers_rrdbnet(tmp_path):
     assert config == GeneratorConfig("rrdbnet", 64, 23, 32, 4)
     with pytest.raises(ValueError, match="do not fit RRDBNet"):
         load_generator(tmp_path / "public.pth")
+
+
+def test_half_precision_files_are_half_the_size_and_read_back_as_float32(tmp_path):
+    """The shipped models are stored in float16 to stay within their 5 MB (issue #22)."""
+    config = GeneratorConfig("rrdbnet", num_feat=16, num_block=1, num_grow_ch=8, bicubic_skip=True)
+    model = build_generator(config)
+    full = save_generator(tmp_path / "full" / "generator.pt", model, config)
+    half = save_generator(tmp_path / "half" / "generator.pt", model, config, weights_dtype=torch.float16)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    read_config, state = read_generator(half)
+    assert read_config == config and all(v.dtype == torch.float32 for v in state.values())
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(state[key], value.half().float())
