@@ -26,8 +26,9 @@ def coordinate_pair(h: int, w: int, scale: int):
 def crop_inputs(seed: int):
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(16, 22)), int(rng.integers(24, 31))  # LR size; HR up to 84 x 120
-    img_lr, img_hr = coordinate_pair(h, w, 4)
-    return SimpleNamespace(img_lr=img_lr, img_hr=img_hr, patch=8, scale=4, seed=seed)
+    patch, scale = int(rng.integers(6, 11)), int(rng.integers(2, 5))
+    img_lr, img_hr = coordinate_pair(h, w, scale)
+    return SimpleNamespace(img_lr=img_lr, img_hr=img_hr, patch=patch, scale=scale, seed=seed)
 
 
 def crops(fn, i):
