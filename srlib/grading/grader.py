@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from srlib.grading.review import parse_accepted
 from srlib.grading.runner import Session, read_report
 from srlib.grading.source import cells_for, runnable
 from srlib.grading.submissions import MAX_NOTEBOOK_MB, read_notebook, submission_rows
+
+JUDGING = threading.Lock()  # judges seed torch's global generator (exercise 07's networks): one judge at a time
 
 
 def _why_no_record(code: int | None, record: dict | None, timeout: float) -> str:
@@ -88,7 +91,8 @@ def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float,
     result["messages"] += _student_messages(record)
     if not isinstance(record.get("observations"), dict):
         return result
-    report = judge(task, record["observations"], seed)
+    with JUDGING:
+        report = judge(task, record["observations"], seed)
     result["messages"] += report.failed
     result["passed"] = report.passed
     result["points"] = task.points if report.ok else 0
@@ -110,7 +114,7 @@ def _grade_row(row: dict, timeout: float, session: Session, accepted: set, pool:
         result = grade_task(cells, exercise, task, timeout, session, (row["student"], task.name) in accepted)
         changed = fingerprint.changed()
         if changed:  # this task (or one beside it) changed the installed library: a person must look
-            result["points"] = 0
+            result["points"], result["accepted"] = 0, False
             result["review"] = f"srlib's installed files changed while it ran ({', '.join(changed[:5])})"
         return result
 

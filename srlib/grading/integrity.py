@@ -4,10 +4,11 @@ Every judge module, and everything a judge imports (``srlib.metrics``,
 ``srlib.losses.perceptual``, ...), is imported when ``srlib.grading`` is,
 before any student code runs: a file changed later cannot run in the
 grader's process. ``Fingerprint`` hashes every file of the installed ``srlib``
-(SHA-256, ``__pycache__`` aside) when grading starts; the grader verifies it
-before writing the CSV, and after every task when it runs unconfined, so the
-task during which a file changed is named. In the sandbox no student process
-can write there. Taught in: README (instructors' section).
+(SHA-256, ``__pycache__`` aside, some 20 ms) when grading starts; the grader
+verifies it after every task, so the task during which a file changed is
+named (flagged for review), and before writing the CSV. In the sandbox no
+student process can write there; unconfined, one could. Taught in: README
+(instructors' section).
 """
 
 from __future__ import annotations

@@ -16,7 +16,10 @@ the instructor's terminal. Taught in: README (instructors' section).
 from __future__ import annotations
 
 import csv
+import io
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from srlib.exercises import EXERCISES
@@ -42,11 +45,26 @@ def review_cell(row: dict) -> str:
                      for task, res in row["tasks"].items() if res.get("review"))
 
 
+def write_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` all at once: a new file renamed over the old one, never through a link."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, fresh = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(fresh, 0o666 & ~umask)  # as open() would have made it
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(text)
+        os.replace(fresh, path)
+    except BaseException:
+        os.unlink(fresh)
+        raise
+
+
 def write_csv(rows: list[dict], path: Path, confinement: str) -> None:
     """The class's grades; ``confinement`` is how student code ran ("bwrap" or "unconfined")."""
     tasks = [t.name for ex in EXERCISES.values() for t in ex.tasks if any(t.name in r["tasks"] for r in rows)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
+    with io.StringIO(newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "exercise", "file"] + tasks + ["total", "max", "needs_review", "confinement",
                                                                   "messages"])
@@ -57,6 +75,7 @@ def write_csv(rows: list[dict], path: Path, confinement: str) -> None:
                      + [r["tasks"][t]["points"] if t in r["tasks"] else "" for t in tasks]
                      + [r["total"], r["max"], review_cell(r), confinement, messages])
             writer.writerow([neutralise(c) for c in cells])
+        write_file(path, f.getvalue())
 
 
 def feedback_name(student: str) -> str:
@@ -81,7 +100,7 @@ def write_feedback(rows: list[dict], folder: Path) -> None:
                 if res.get("review") and not res.get("accepted"):
                     lines.append(f"  - waits for your instructor's review: {res['review']}")
             lines.append("")
-        (folder / feedback_name(student)).write_text("\n".join(lines))
+        write_file(folder / feedback_name(student), "\n".join(lines))
 
 
 def closing_lines(rows: list[dict], confinement: str, missing: set[str], changed: list[str]) -> list[str]:

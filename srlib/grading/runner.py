@@ -30,6 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import srlib
 from srlib.exercises.observations import MAX_BYTES, unpack
 from srlib.grading import cleanup, student_library
 from srlib.grading.confinement import choose
@@ -125,8 +126,6 @@ class Session:
             env, cwd = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, None
         else:
             scratch = tempfile.mkdtemp(prefix="srlib-task-")
-            import srlib
-
             job = {**job, "scratch": scratch, "library_dirs": [os.path.dirname(os.path.abspath(srlib.__file__))]}
             code = student_library.boot(str(self.lib), self.paths, WORKER)
             command = [os.path.realpath(sys.executable), "-I", "-S", "-c", code]

@@ -130,12 +130,19 @@ def submission_rows(paths: list[str], exercise: str | None, max_mb: float) -> li
                 row["messages"] = f"{notebook.name}: cannot be read ({exc.strerror})"
         rows.append(row)
     graded: dict[tuple[str, str], dict] = {}
+    extra: dict[int, list[str]] = {}
     rank = lambda r: (r["path"].stem != r["exercise"], len(r["path"].parts), str(r["path"]))  # noqa: E731
     for row in sorted((r for r in rows if r["exercise"]), key=rank):
         first = graded.setdefault((row["student"], row["exercise"]), row)
         if first is not row:
-            first["messages"] = "; ".join(filter(None, [
-                first["messages"], f"{row['file']} is a second {row['exercise']} notebook: not graded "
-                                   f"(one per exercise; {first['file']} was)"]))
+            extra.setdefault(id(first), []).append(row["file"])
             row["drop"] = True
+    for first in graded.values():
+        others = extra.get(id(first), [])
+        if others:
+            named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            note = (f"{named}: {'another' if len(others) == 1 else len(others)} {first['exercise']} notebook"
+                    f"{'s' if len(others) > 1 else ''} of this student, not graded (one per exercise; "
+                    f"{first['file']} was)")
+            first["messages"] = "; ".join(filter(None, [first["messages"], note]))
     return [r for r in rows if not r.get("drop")]

@@ -110,7 +110,7 @@ def test_malformed_submissions_cost_only_their_row(graded_class):
     assert "not a readable notebook" in by_student["number_cell"][0]["messages"]
     assert "symbolic link" in by_student["linked"][0]["messages"]
     (triple,) = by_student["triplicate"]  # three ex03 notebooks: one row, the others named on it
-    assert triple["total"] == 4 and triple["messages"].count("second ex03_pixel_shuffle notebook: not graded") == 2
+    assert triple["total"] == 4 and "2 ex03_pixel_shuffle notebooks of this student, not graded" in triple["messages"]
     formula = next(r for r in table if "HYPERLINK" in r["student"])
     assert formula["student"].startswith("'=") and formula["file"].startswith("'=") and formula["total"] == "4"
     assert "\x1b" not in graded_class["console"] and "esc?[2Jape" in graded_class["console"]

@@ -30,8 +30,12 @@ def test_one_row_per_student_and_exercise(tmp_path):
     assert sorted((r["student"], r["exercise"]) for r in rows) == [("eve", "ex02_rrdb"), ("eve", "ex03_pixel_shuffle")]
     ex03 = next(r for r in rows if r["exercise"] == "ex03_pixel_shuffle")
     assert ex03["path"] == student / "ex03_pixel_shuffle.ipynb"  # the one named as the exercise, nearest the top
-    assert "homework.ipynb is a second ex03_pixel_shuffle notebook: not graded" in ex03["messages"]
-    assert "ex03_pixel_shuffle.ipynb is a second" in ex03["messages"]
+    assert ex03["messages"] == ("ex03_pixel_shuffle.ipynb, homework.ipynb: 2 ex03_pixel_shuffle notebooks of this "
+                                "student, not graded (one per exercise; ex03_pixel_shuffle.ipynb was)")
+    for k in range(20):  # a flood of copies: still one row, and a short message
+        shutil.copy(SOLUTIONS / "ex03_pixel_shuffle.ipynb", student / "sub" / f"ex03_copy{k}.ipynb")
+    (ex03,) = [r for r in submission_rows([str(tmp_path / "class")], None, 20) if r["exercise"] == "ex03_pixel_shuffle"]
+    assert "and 19 more: 22 ex03_pixel_shuffle notebooks" in ex03["messages"] and len(ex03["messages"]) < 300
 
 
 def test_a_giant_notebook_is_refused_before_it_is_read(tmp_path):
@@ -97,6 +101,11 @@ def test_csv_cells_cannot_start_a_formula(tmp_path):
     assert row["student"].startswith("'=HYPERLINK") and row["file"] == "'@x.ipynb"
     assert row["messages"].startswith("'-1 point") and row["confinement"] == "bwrap"
     assert row["needs_review"] == "num_upsample_stages: code cell 2 (`+x`) uses exec" and row["total"] == "3"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "linked.csv").symlink_to(victim)  # planted where the CSV goes: replaced, not written through
+    write_csv(rows, tmp_path / "linked.csv", "bwrap")
+    assert victim.read_text() == "keep me" and not (tmp_path / "linked.csv").is_symlink()
     write_feedback(rows, tmp_path / "fb")
     assert [p.name for p in (tmp_path / "fb").iterdir()] == [feedback_name(rows[0]["student"])]
     assert feedback_name("../../etc/passwd") == "_.._etc_passwd.md" and feedback_name("...") == "student.md"
