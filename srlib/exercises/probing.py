@@ -109,14 +109,14 @@ class LibraryTrace:
         return None  # no line events
 
     def __enter__(self) -> LibraryTrace:
-        self._previous = sys.gettrace()
+        self._previous = sys.gettrace(), threading.gettrace()
         sys.settrace(self._trace)
         threading.settrace(self._trace)
         return self
 
     def __exit__(self, *exc) -> None:
-        sys.settrace(self._previous)
-        threading.settrace(None)
+        sys.settrace(self._previous[0])
+        threading.settrace(self._previous[1])
 
 
 def identity(obj) -> dict:

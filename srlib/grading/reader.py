@@ -45,7 +45,8 @@ ALLOWED_SRLIB = ("checks", "course")  # all a graded notebook may import from sr
 BLOCKED_PARTS = {  # parts of allowed packages that load, build or run code, write files, or reach other processes
     "torch.ops", "torch.jit", "torch.library", "torch.hub", "torch.multiprocessing", "torch.package",
     "torch.distributed", "torch.fx", "torch.compiler", "torch.export", "torch.utils.cpp_extension",
-    "torch.utils.benchmark", "torch.utils.model_zoo", "torch.utils.tensorboard", "torch.classes", "numpy.ctypeslib",
+    "torch.utils.benchmark", "torch.utils.model_zoo", "torch.utils.tensorboard", "torch.classes", "torch.onnx",
+    "torch.profiler", "torch.autograd.profiler", "torchvision.io", "torchvision.datasets", "numpy.ctypeslib",
     "numpy.f2py",
     "numpy.distutils", "numpy.testing", "PIL.ImageMath", "scipy.weave"}
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals", "breakpoint", "open", "input",
@@ -54,9 +55,14 @@ NAMED_ACCESS = ("getattr", "setattr", "delattr", "hasattr")  # fine with a const
 ANYWHERE = {  # attribute names that reach code, frames or files whatever object they are read from
     "exec", "compile", "load", "loads", "save", "ops", "get_type_hints", "load_inline", "load_library",
     "f_back", "f_locals", "f_globals", "f_builtins", "f_code", "gi_frame", "gi_code", "cr_frame", "ag_frame",
-    "tb_frame", "tb_next", "attrgetter", "methodcaller", "model_zoo", "load_url", "sys", "os", "builtins",
-    "open", "tofile", "fromfile", "from_file", "memmap", "savetxt", "loadtxt", "genfromtxt", "savez",
-    "savez_compressed", "savefig", "imsave", "imread", "savemat", "loadmat"}  # the last ones reach files
+    "tb_frame", "tb_next", "attrgetter", "methodcaller", "model_zoo", "load_url", "safe_eval",
+    # modules that other modules re-export (torch.serialization.pickle, numpy's os): reached as attributes
+    "sys", "os", "posix", "builtins", "gc", "importlib", "ctypes", "subprocess", "inspect", "pickle", "marshal",
+    "shutil", "pathlib", "tempfile", "threading", "multiprocessing", "socket", "runpy", "weakref", "traceback",
+    # the usual roads to files
+    "open", "tofile", "fromfile", "from_file", "memmap", "open_memmap", "fromregex", "DataSource", "dump",
+    "savetxt", "loadtxt", "genfromtxt", "savez", "savez_compressed", "savefig", "imsave", "imread", "save_image",
+    "savemat", "loadmat"}
 ALLOWED_DUNDERS = {"__init__", "__name__", "__call__", "__len__", "__getitem__", "__repr__", "__str__"}
 
 
@@ -161,8 +167,8 @@ def _node_problem(node: ast.AST, aliases: dict[str, str], fine_calls: set[int], 
     if isinstance(node, ast.Attribute) and (dotted := _dotted(node)) and dotted.split(".")[0] in aliases:
         root, _, rest = dotted.partition(".")
         return _module_problem(f"{aliases[root]}.{rest}")
-    if isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef):
-        note = node.annotation if isinstance(node, ast.arg) else node.returns
+    if isinstance(node, ast.arg | ast.AnnAssign | ast.FunctionDef | ast.AsyncFunctionDef):
+        note = node.returns if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else node.annotation
         if isinstance(note, ast.Constant) and isinstance(note.value, str):
             return "has a string annotation (typing would evaluate it as code)"
     return ""

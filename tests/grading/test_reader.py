@@ -18,7 +18,10 @@ FLAGGED = {  # source: what the reason says
         "getattr", "x = getattr(torch, 'o' + 'ps')": "computed attribute name",
     "getattr(self, name)": "computed attribute name", "getattr(self, '__cla' + 'ss__')": "computed attribute name",
     "getattr(self, f'__{x}')": "computed attribute name", "x = getattr(torch, 'sys')": "reads attribute sys",
-    "def f(x: '__import__(\"os\")'): pass": "string annotation", "torch.compile(f)": ".compile",
+    "def f(x: '__import__(\"os\")'): pass": "string annotation", "x: 'code' = 1": "string annotation",
+    "def f() -> 'code': pass": "string annotation",
+    "import torch\np = torch.serialization.pickle": ".pickle", "import numpy as np\nnp.zeros(2).dump('f')": ".dump",
+    "import torch\ntorch.onnx.export(m, x, 'f')": "loads or runs", "import torchvision.io as tio": "loads or runs", "torch.compile(f)": ".compile",
     "open('/etc/passwd')": "open", "__builtins__": "__builtins__", "y = obj.__dict__": "__dict__",
     # reaching into the process: frames, threads, ctypes, private parts
     "import sys\nsys.settrace(None)": "imports sys", "import threading": "imports threading",
