@@ -17,7 +17,7 @@ from pathlib import Path
 
 from srlib.grading.sandbox import Bwrap, find_bwrap
 
-INSTALL = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf/pacman install bubblewrap elsewhere)"
+INSTALL = "sudo apt-get install bubblewrap on Debian and Ubuntu, the bubblewrap package elsewhere"
 
 
 class ConfinementUnavailable(ValueError):

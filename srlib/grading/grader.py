@@ -100,14 +100,13 @@ def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float,
 
 
 def _grade_row(row: dict, timeout: float, session: Session, accepted: set, pool: ThreadPoolExecutor,
-               fingerprint: Fingerprint) -> None:
+               fingerprint: Fingerprint, max_mb: float) -> None:
     """Fill ``row`` with its tasks' results (one student process per task, ``pool`` wide)."""
     exercise = EXERCISES[row["exercise"]]
     row["max"] = sum(t.points for t in exercise.tasks)
-    _, cells, problem = read_notebook(row["path"], row["exercise"], digest=row["digest"],
-                                      max_mb=row["max_mb"])
+    _, cells, problem = read_notebook(row["path"], row["exercise"], max_mb, digest=row["digest"])
     if problem:
-        row["messages"] = problem
+        row["messages"] = "; ".join(filter(None, [row["messages"], problem]))
         return
 
     def one(task: Task) -> dict:
@@ -136,14 +135,14 @@ def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = N
     fingerprint = Fingerprint()
     session = Session(limits, unconfined, bwrap)  # refuses here, before anything else, when it cannot confine
     workers = 1 if unconfined else max(1, min(4, os.cpu_count() or 1))  # unconfined: one task at a time
+    rows: list[dict] = []
     try:
         rows = submission_rows(paths, exercise, max_notebook_mb)  # every notebook read before any student code
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for row in rows:
-                row["max_mb"] = max_notebook_mb
                 if row["exercise"]:
                     try:
-                        _grade_row(row, timeout, session, accepted, pool, fingerprint)
+                        _grade_row(row, timeout, session, accepted, pool, fingerprint, max_notebook_mb)
                     except Exception as exc:  # noqa: BLE001 - one notebook must never stop the class
                         row["messages"] = f"the grader could not grade this notebook ({exc.__class__.__name__}: {exc})"
                     if progress:
@@ -161,6 +160,6 @@ def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = N
     for line in closing_lines(rows, session.name, missing, changed):
         print(printable(f"srlib grade: {line}"), flush=True)
     for row in rows:
-        for key in ("path", "digest", "max_mb"):
+        for key in ("path", "digest"):
             row.pop(key, None)
     return rows
