@@ -15,11 +15,11 @@ import sys
 
 import pytest
 
-from grading_class import EXERCISE_NBS, SOLUTIONS, VARIANTS, honest_class, plant
+from grading_class import EXERCISE_NBS, SOLUTIONS, VARIANTS, honest_class, plant, with_cell
 from hostile_class import CHEATS, hostile_class
 from srlib.cli import main
 from srlib.grading import EXERCISES, Limits, grade
-from sandboxing import sandbox_problem
+from sandboxing import running, sandbox_problem
 
 pytestmark = [pytest.mark.slow,  # grading starts one sandboxed Python per task
               pytest.mark.skipif(bool(sandbox_problem()), reason=sandbox_problem())]
@@ -189,6 +189,16 @@ def test_a_crash_costs_one_student_and_the_batch_goes_on(tmp_path):
     assert set(rows) == {"bob", "dan"} and rows["bob"]["total"] == "0"
     assert "stopped by signal" in rows["bob"]["messages"] and "to fix" in (tmp_path / "fb" / "bob.md").read_text()
     assert rows["dan"]["pixel_shuffle"] == "3" and "not defined anywhere" in rows["dan"]["messages"]
+
+
+def test_processes_a_task_leaves_end_with_it(tmp_path):
+    """Processes allowed and the cell accepted: a detached one still ends with its task's sandbox."""
+    cell = ("import subprocess\n"
+            "subprocess.Popen(['sleep', '4321.5'], start_new_session=True)")
+    with_cell(tmp_path / "class", "ex03_pixel_shuffle", cell, "spawner", after="pixel_shuffle", base=SOLUTIONS)
+    rows = grade([str(tmp_path / "class")], tmp_path / "g.csv", progress=False, accept=["spawner:num_upsample_stages"],
+                 limits=Limits(allow_processes=True))
+    assert rows[0]["total"] == 4 and running("4321.5") == []
 
 
 def test_bad_options_are_clear_errors(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 import srlib
 from srlib.grading import student_library
 from srlib.grading.limits import Limits
-from sandboxing import sandbox_problem
+from sandboxing import running, sandbox_problem
 from srlib.grading.sandbox import SANDBOX_LIB, Bwrap, find_bwrap, masks, python_paths
 
 
@@ -116,3 +116,11 @@ def test_no_network_no_other_process_no_privilege(sandbox):
     finally:
         listener.close()
     assert out.count("refused:") == 4, out
+
+
+def test_processes_end_with_the_sandbox(sandbox):
+    """The detached-process attack, confined: a process in a new session ends with its sandbox."""
+    out = in_sandbox(sandbox, "import subprocess\n"
+                              "subprocess.Popen(['sleep', '1234.5'], start_new_session=True)\nprint('left one')")
+    assert "left one" in out
+    assert running("1234.5") == []
