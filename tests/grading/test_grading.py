@@ -2,8 +2,8 @@
 
 One grading run of a whole class (honest students, the hostile class of
 ``benchmarks/hostile_class.py``, malformed files) feeds most tests; a second
-run accepts every flagged trick, as a careless instructor would, and checks
-that the sandbox still gives it nothing.
+run accepts the flagged tricks (one per defence the sandbox adds), as a
+careless instructor would, and checks that the sandbox still gives them nothing.
 """
 
 import contextlib
