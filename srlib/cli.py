@@ -169,9 +169,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise ValueError(f"unknown exercise {args.exercise!r}; choose from {', '.join(EXERCISES)}")
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {args.timeout:g}")
+    if args.max_notebook_mb <= 0:
+        raise ValueError(f"--max-notebook-mb must be positive, got {args.max_notebook_mb:g}")
     limits = Limits(memory_mb=args.memory, cpu_seconds=args.cpu_seconds or int(args.timeout) + 30,
                     allow_processes=args.allow_processes)
-    rows = grade(args.submissions, args.out, args.feedback, args.timeout, args.exercise, limits=limits)
+    rows = grade(args.submissions, args.out, args.feedback, args.timeout, args.exercise, limits=limits,
+                 unconfined=args.unconfined, accept=args.accept, accept_file=args.accept_file,
+                 max_notebook_mb=args.max_notebook_mb)
     print(f"graded {len(rows)} submission(s); wrote {args.out}" + (f" and {args.feedback}/" if args.feedback else ""))
     return 0
 
@@ -258,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CPU seconds per task's process (default: --timeout + 30)")
     p.add_argument("--allow-processes", action="store_true",
                    help="let student code start processes (refused by default: no fork bombs)")
+    p.add_argument("--unconfined", action="store_true",
+                   help="grade without the bubblewrap sandbox where it cannot run (the CSV and console say so)")
+    p.add_argument("--accept", action="append", default=[], metavar="STUDENT:TASK",
+                   help="run and score a task flagged for review, after reading it (repeatable)")
+    p.add_argument("--accept-file", default=None, help="a file of accepted STUDENT:TASK lines")
+    p.add_argument("--max-notebook-mb", type=float, default=20,
+                   help="larger notebooks are not read (default 20)")
     p.set_defaults(func=cmd_grade)
     return parser
 

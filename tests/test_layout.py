@@ -10,9 +10,6 @@ import sys
 from srlib_layout import COURSE, FLOORS, LIBRARY_FLOORS, SRLIB, arrows, floor, modules, room
 
 MAX_LINES = 300
-# The grader and the exercises' judges are being rewritten under issue 21 (another branch),
-# which splits them below 300 lines. Remove this exemption when issue 21 lands.
-EXEMPT_FROM_LENGTH = ("course/grading/", "course/exercises/")
 
 
 def test_every_module_has_a_room_on_a_floor():
@@ -59,7 +56,7 @@ def test_every_file_reads_in_one_sitting():
     for path in modules().values():
         relative = path.relative_to(SRLIB).as_posix()
         lines = len(path.read_text().splitlines())
-        if lines > MAX_LINES and not relative.startswith(EXEMPT_FROM_LENGTH):
+        if lines > MAX_LINES:
             long.append(f"srlib/{relative}: {lines} lines")
     assert not long, f"over {MAX_LINES} lines (split by concept): {long}"
 
@@ -79,11 +76,37 @@ def test_the_layout_test_sees_a_circle_and_an_arrow_up(monkeypatch):
         raise AssertionError(f"{check.__name__} missed what was planted")
 
 
+def _library_in(loaded: list[str]) -> list[str]:
+    """The library modules (floors 0-5, ``srlib`` itself aside) among ``loaded`` module names."""
+    return [m for m in loaded if m in modules() and floor(room(m)) < LIBRARY_FLOORS and m != "srlib"]
+
+
 def test_importing_the_course_loads_no_library_code():
-    """The grader loads srlib.course and srlib.checks into a student's process before confining it;
-    the library (the exercises' answers) must not come with them."""
-    code = ("import sys, srlib.course, srlib.checks\n"
-            "print(' '.join(m for m in sys.modules if m.startswith('srlib')))")
+    """A notebook's set-up (``from srlib.course import setup``) loads no library code: ``srlib grade`` copies
+    srlib.course and what it loads into the student's process, where the library (the exercises' answers)
+    must stay out. (``srlib.checks`` is another matter: it loads the judges, which import the library they
+    compare with, so the grader holds them before any student code runs; the student's process gets a stub.)"""
+    code = "import sys, srlib.course\nprint(' '.join(m for m in sys.modules if m.startswith('srlib')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    library = [m for m in loaded if m in modules() and floor(room(m)) < LIBRARY_FLOORS and m != "srlib"]
-    assert not library, library
+    assert "srlib.course" in loaded and not _library_in(loaded), loaded
+
+
+def test_the_student_process_loads_no_library_code(tmp_path):
+    """What ``srlib grade`` puts in a student's process (the student side: srlib.course, the probes, the worker,
+    the stub srlib.checks), all imported as the worker does, loads no library module and no judge."""
+    from srlib.course.grading import student_library
+    from srlib.course.grading.sandbox import python_paths
+
+    lib = student_library.build(tmp_path / "lib")
+    names = [m.__name__ for m in student_library.STUDENT_SIDE] + ["srlib.checks"]
+    code = (f"import importlib, sys\nfor name in {names!r}:\n    importlib.import_module(name)\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('srlib')))")
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", student_library.boot(str(lib), python_paths(), code)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]  # a student-side module importing the library fails here
+    loaded = done.stdout.split()
+    assert set(names) <= set(loaded), set(names) - set(loaded)
+    assert not _library_in(loaded), _library_in(loaded)
+    judges = [m for m in loaded if m.startswith("srlib.course.exercises.") and ".probes" not in m
+              and m not in names]
+    assert not judges and "srlib.course.checks" not in loaded, judges

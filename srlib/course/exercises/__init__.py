@@ -1,7 +1,10 @@
-"""The course's exercises: one module per exercise, each with its tasks, points, probes and judges.
+"""The course's exercises: one module per exercise, each with its tasks, points and judges.
 
 This is the one registry: ``check("rrdb", RRDB)`` in a notebook, ``srlib
-grade`` and the course map (``srlib.course.LESSONS``) all read it.
+grade`` and the course map (``srlib.course.LESSONS``) all read it. Each
+task's student-side half (its inputs and observers) lives in
+``srlib.course.exercises.probes``, a module of the same name per exercise: the part
+``srlib grade`` puts beside student code, with no judge in it.
 
 - ``ex01_paired_crop_augment``  aligned random crop, dihedral augmentation (notebook 01)
 - ``ex02_rrdb``                 residual dense block and RRDB (notebook 02)

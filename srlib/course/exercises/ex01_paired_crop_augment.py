@@ -1,41 +1,21 @@
-"""Exercise 01: an aligned random LR/HR crop, and the same dihedral transform on both.
+"""Exercise 01's judges: an aligned random LR/HR crop, and the same dihedral transform on both.
 
-Probes feed *coordinate images*: every HR pixel stores its own (row, col), and
-LR pixel (i, j) stores the HR corner (i*s, j*s), so any crop or transform shows
-where it came from. Taught in: notebook 01, sections on patches and augmentation.
+The probes (``srlib.course.exercises.probes.ex01_paired_crop_augment``) feed
+*coordinate images*: every HR pixel stores its own (row, col), and LR pixel
+(i, j) stores the HR corner (i*s, j*s), so any crop or transform shows where it
+came from. Taught in: notebook 01, sections on patches and augmentation.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from srlib.course.exercises.core import Exercise, Step, Task, expect_count
-
-DRAWS = 400  # crops per probe: every corner of the test image is hit with near certainty
-
-
-def coordinate_pair(h: int, w: int, scale: int):
-    """(LR, HR) uint8 images whose pixels store their HR (row, col); channel 2 is zero."""
-    rows, cols = np.mgrid[0: h * scale, 0: w * scale]
-    img_hr = np.stack([rows, cols, np.zeros_like(rows)], axis=-1).astype(np.uint8)
-    return img_hr[::scale, ::scale].copy(), img_hr
+from srlib.course.exercises.probes import ex01_paired_crop_augment as probe
+from srlib.course.exercises.probes.ex01_paired_crop_augment import DRAWS
 
 
 # ---------------------------------------------------------------- paired crop
-def crop_inputs(seed: int):
-    rng = np.random.default_rng(seed)
-    h, w = int(rng.integers(16, 22)), int(rng.integers(24, 31))  # LR size; HR up to 84 x 120
-    img_lr, img_hr = coordinate_pair(h, w, 4)
-    return SimpleNamespace(img_lr=img_lr, img_hr=img_hr, patch=8, scale=4, seed=seed)
-
-
-def _crops(fn, i):
-    draws = [fn(i.img_lr, i.img_hr, i.patch, i.scale, np.random.default_rng([i.seed, k])) for k in range(DRAWS)]
-    return [[np.asarray(lr), np.asarray(hr)] for lr, hr in draws]
-
-
 def _judge_shapes(crops, i):
     expect_count(crops, DRAWS, "crops")
     lr, hr = crops[0]
@@ -66,16 +46,6 @@ def _judge_random(crops, i):
 
 
 # --------------------------------------------------------------- dihedral pair
-def augment_inputs(seed: int):
-    rng = np.random.default_rng(seed)
-    img_lr, img_hr = coordinate_pair(int(rng.integers(3, 7)), int(rng.integers(7, 11)), 2)
-    return SimpleNamespace(img_lr=img_lr, img_hr=img_hr)
-
-
-def _transforms(fn, i):
-    return [[np.asarray(a) for a in fn(i.img_lr.copy(), i.img_hr.copy(), k)] for k in range(8)]
-
-
 def _judge_identity(outs, i):
     expect_count(outs, 8, "transformed pairs")
     lr, hr = outs[0]
@@ -119,15 +89,15 @@ def _judge_same_on_both(outs, i):
 
 
 EXERCISE = Exercise("ex01_paired_crop_augment", "01", "Paired crop and augmentation", (
-    Task("paired_crop", "paired_random_crop", 3, crop_inputs, (
-        Step("shapes of LR and HR crops", _crops, _judge_shapes),
-        Step("LR and HR crops aligned", _crops, _judge_aligned),
-        Step("crops random over the whole image", _crops, _judge_random),
+    Task(probe.PAIRED_CROP, 3, (
+        Step("shapes of LR and HR crops", probe.crops, _judge_shapes),
+        Step("LR and HR crops aligned", probe.crops, _judge_aligned),
+        Step("crops random over the whole image", probe.crops, _judge_random),
     ), library=("srlib.data.transforms",)),
-    Task("augment_pair", "augment_pair", 2, augment_inputs, (
-        Step("k = 0 is the identity", _transforms, _judge_identity),
-        Step("8 distinct transforms", _transforms, _judge_distinct),
-        Step("bit 0 flips left-right, bit 1 up-down, bit 2 transposes", _transforms, _judge_bits),
-        Step("the same transform on LR and HR", _transforms, _judge_same_on_both),
+    Task(probe.AUGMENT_PAIR, 2, (
+        Step("k = 0 is the identity", probe.transforms, _judge_identity),
+        Step("8 distinct transforms", probe.transforms, _judge_distinct),
+        Step("bit 0 flips left-right, bit 1 up-down, bit 2 transposes", probe.transforms, _judge_bits),
+        Step("the same transform on LR and HR", probe.transforms, _judge_same_on_both),
     ), library=("srlib.data.transforms",)),
 ))

@@ -1,42 +1,22 @@
-"""Exercise 02: the residual dense block (RDB) and RRDB of ESRGAN (Wang et al. 2018, Sec. 3.1).
+"""Exercise 02's judges: the residual dense block (RDB) and RRDB of ESRGAN (Wang et al. 2018, Sec. 3.1).
 
-The dense block's judge loads weights of its own choosing into the student's
-five convolutions (in the order they were created), runs both the student's
-block and a reference with those weights, and names the mistake when they
-differ: LeakyReLU's default slope 0.01, a LeakyReLU after conv5 or twice in a
-row, a product instead of a sum, a missing 0.2 (source document 004's slips). Taught in: notebook 02, sections 3-4.
+The dense block's probe (``srlib.course.exercises.probes.ex02_rrdb``) loads weights
+drawn from the seed into the student's five convolutions (in the order they
+were created) and runs the block; the judge runs a reference with those
+weights and names the mistake when they differ: LeakyReLU's default slope
+0.01, a LeakyReLU after conv5 or twice in a row, a product instead of a sum,
+a missing 0.2 (source document 004's slips). Taught in: notebook 02, sections 3-4.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from srlib.course.exercises.core import Exercise, Step, Task
-
-SMALL = (16, 8)  # (num_feat, num_grow_ch) of the block whose outputs are compared
-
-
-def _dense_channels(c: int, g: int) -> list[tuple[int, int]]:
-    return [(c, g), (c + g, g), (c + 2 * g, g), (c + 3 * g, g), (c + 4 * g, c)]
-
-
-def inputs(seed: int):
-    gen = torch.Generator().manual_seed(seed)
-    weights = []
-    for c_in, c_out in _dense_channels(*SMALL):
-        w = torch.randn(c_out, c_in, 3, 3, generator=gen) / (9 * c_in) ** 0.5
-        weights.append((w, 0.1 * torch.randn(c_out, generator=gen)))
-    return SimpleNamespace(x=torch.randn(1, 64, 8, 8, generator=gen), weights=weights,
-                           x_small=torch.randn(2, SMALL[0], 6, 6, generator=gen))
-
-
-def _convs(module: nn.Module) -> list[nn.Conv2d]:
-    return [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+from srlib.course.exercises.probes import ex02_rrdb as probe
+from srlib.course.exercises.probes.ex02_rrdb import ESRGAN_SIZE, dense_channels
 
 
 def reference_rdb(x, weights, slope=0.2, act_after_conv5=False, combine="sum", beta=0.2):
@@ -52,42 +32,27 @@ def reference_rdb(x, weights, slope=0.2, act_after_conv5=False, combine="sum", b
     return beta * out if combine == "no skip" else x + beta * out
 
 
+def rrdb_parameters(c: int, g: int, blocks: int = 3) -> int:
+    """Parameters of ``blocks`` distinct dense blocks of size (c, g): 3 x 3 weights and a bias per conv."""
+    return blocks * sum(c_in * c_out * 9 + c_out for c_in, c_out in dense_channels(c, g))
+
+
 # ------------------------------------------------------------- dense block
-def _rdb_shape(cls, i):
-    return list(cls(64, 32)(i.x).shape)
-
-
 def _judge_shape(shape, i):
     if shape != [1, 64, 8, 8]:
         return f"expected shape (1, 64, 8, 8), got {tuple(shape)}"
 
 
-def _rdb_channels(cls, i):
-    return {f"{c},{g}": [[m.in_channels, m.out_channels] for m in _convs(cls(c, g))] for c, g in ((64, 32), SMALL)}
-
-
 def _judge_channels(channels, i):
-    if not isinstance(channels, dict) or set(channels) != {"64,32", f"{SMALL[0]},{SMALL[1]}"}:
+    sizes = {f"{c},{g}" for c, g in (ESRGAN_SIZE, i.small)}
+    if not isinstance(channels, dict) or set(channels) != sizes:
         raise ValueError("expected the channels of two blocks")
     for key, got in channels.items():
-        want = [list(p) for p in _dense_channels(*(int(v) for v in key.split(",")))]
+        want = [list(p) for p in dense_channels(*(int(v) for v in key.split(",")))]
         if got != want:
             return (f"for ResidualDenseBlock({key.replace(',', ', ')}) the convs' (in, out) channels should be "
                     f"{[tuple(p) for p in want]} (each conv sees the input and all earlier outputs), "
                     f"got {[tuple(p) for p in got]}")
-
-
-def _rdb_output(cls, i):
-    block = cls(*SMALL)
-    convs = _convs(block)
-    if [tuple(c.weight.shape) for c in convs] != [tuple(w.shape) for w, _ in i.weights] or any(
-            c.bias is None for c in convs):
-        return {"out": None}
-    with torch.no_grad():
-        for conv, (w, b) in zip(convs, i.weights):
-            conv.weight.copy_(w)
-            conv.bias.copy_(b)
-        return {"out": block(i.x_small)}
 
 
 MISTAKES = (
@@ -120,32 +85,15 @@ def _judge_output(observed, i):
 
 
 # ------------------------------------------------------------------- RRDB
-def _rrdb_structure(cls, i):
-    block = cls(64, 32)
-    params = list(block.parameters())
-    return {"parameters": sum(p.numel() for p in params), "tensors": len({p.data_ptr() for p in params}),
-            "shape": list(block(i.x).shape)}
-
-
 def _judge_rrdb_shape(s, i):
     return _judge_shape(s["shape"], i)
 
 
 def _judge_distinct(s, i):
-    if s["parameters"] == 239_808 or s["tensors"] < 15:
+    if s["parameters"] == rrdb_parameters(*ESRGAN_SIZE, blocks=1) or s["tensors"] < 15:
         return "the three dense blocks share weights: build three separate blocks"
-    if s["parameters"] != 719_424:
-        return f"expected 719,424 parameters (three dense blocks), got {s['parameters']:,}"
-
-
-def _rrdb_identity_blocks(cls, i):
-    block = cls(64, 32)
-    with torch.no_grad():
-        for conv in _convs(block):
-            conv.weight.zero_()
-            if conv.bias is not None:
-                conv.bias.zero_()  # every dense block is now the identity
-        return block(i.x)
+    if s["parameters"] != rrdb_parameters(*ESRGAN_SIZE):
+        return f"expected {rrdb_parameters(*ESRGAN_SIZE):,} parameters (three dense blocks), got {s['parameters']:,}"
 
 
 def _judge_outer_residual(out, i):
@@ -161,14 +109,14 @@ def _judge_outer_residual(out, i):
 
 LIBRARY = ("srlib.models.rrdb",)
 EXERCISE = Exercise("ex02_rrdb", "02", "The residual dense block and RRDB", (
-    Task("rdb", "ResidualDenseBlock", 3, inputs, (
-        Step("output shape", _rdb_shape, _judge_shape),
-        Step("dense channel arithmetic", _rdb_channels, _judge_channels),
-        Step("x + 0.2 * conv5(...), LeakyReLU(0.2) after convs 1-4 only", _rdb_output, _judge_output),
+    Task(probe.RDB, 3, (
+        Step("output shape", probe.rdb_shape, _judge_shape),
+        Step("dense channel arithmetic", probe.rdb_channels, _judge_channels),
+        Step("x + 0.2 * conv5(...), LeakyReLU(0.2) after convs 1-4 only", probe.rdb_output, _judge_output),
     ), LIBRARY),
-    Task("rrdb", "RRDB", 3, inputs, (
-        Step("output shape", _rrdb_structure, _judge_rrdb_shape),
-        Step("three distinct dense blocks", _rrdb_structure, _judge_distinct),
-        Step("outer residual x + 0.2 * ...", _rrdb_identity_blocks, _judge_outer_residual),
+    Task(probe.RRDB, 3, (
+        Step("output shape", probe.rrdb_structure, _judge_rrdb_shape),
+        Step("three distinct dense blocks", probe.rrdb_structure, _judge_distinct),
+        Step("outer residual x + 0.2 * ...", probe.rrdb_identity_blocks, _judge_outer_residual),
     ), LIBRARY),
 ))

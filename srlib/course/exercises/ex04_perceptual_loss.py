@@ -1,20 +1,19 @@
-"""Exercise 04: VGG layer indices and the perceptual loss of ESRGAN (Sec. 3.3).
+"""Exercise 04's judges: VGG layer indices and the perceptual loss of ESRGAN (Sec. 3.3).
 
 The index task is asked for any layout of blocks (VGG19's, VGG16's, one drawn
 from the seed), so the course's own ``VGG19_LAYERS`` table does not answer it.
 
 The loss is L1 between VGG19 features of SR and HR taken at conv5_4 *before*
 its ReLU (index 34), on ImageNet-normalised inputs, with VGG frozen. The
-probes hand the student's class a seeded random VGG19 ``features`` (no
-download); the judge rebuilds the same network from the seed. Taught in: notebook 04.
+probes (``srlib.course.exercises.probes.ex04_perceptual_loss``) hand the student's
+class a seeded random VGG19 ``features`` (no download); the judge rebuilds the
+same network from the seed. Taught in: notebook 04.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -22,43 +21,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from srlib.course.exercises.core import Exercise, Step, Task, expect_count
-
-# The probes never import srlib.losses: the grader keeps the task's library out of the student's process.
-
-_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
-
-
-@functools.lru_cache(maxsize=2)
-def random_vgg19_features(seed: int) -> nn.Sequential:
-    """torchvision's VGG19 ``features`` layout (convs, in-place ReLUs, max-pools), seeded weights."""
-    gen = torch.Generator().manual_seed(seed)
-    layers, c_in = [], 3
-    for v in _CFG:
-        if v == "M":
-            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-            continue
-        conv = nn.Conv2d(c_in, v, kernel_size=3, padding=1)
-        with torch.no_grad():
-            conv.weight.normal_(0, (2 / (9 * v)) ** 0.5, generator=gen)  # torchvision: kaiming, fan_out
-            conv.bias.zero_()
-        layers += [conv, nn.ReLU(inplace=True)]
-        c_in = v
-    return nn.Sequential(*layers)
+from srlib.course.exercises.probes import ex04_perceptual_loss as probe
+from srlib.course.exercises.probes.ex04_perceptual_loss import LAYER_NAMES, fresh_features, layer_names, loss_inputs
+from srlib.losses.perceptual import IMAGENET_MEAN, IMAGENET_STD, VGG19_LAYERS
 
 
 # ------------------------------------------------------------- layer names
-VGG19_BLOCKS = (2, 2, 4, 4, 4)  # convs per block; VGG16 has (2, 2, 3, 3, 3)
-
-
-def layer_names(blocks) -> list[str]:
-    """conv1_1, relu1_1, ... for a VGG with ``blocks[b]`` convs in block b + 1."""
-    return [f"{kind}{b}_{k}" for b, n in enumerate(blocks, start=1)
-            for k in range(1, n + 1) for kind in ("conv", "relu")]
-
-
-LAYER_NAMES = layer_names(VGG19_BLOCKS)  # VGG19's conv and relu names, in order
-
-
 def features_layout(blocks) -> list[str]:
     """The names of ``features``' modules in order, pools included: what torchvision builds."""
     names = []
@@ -67,25 +35,7 @@ def features_layout(blocks) -> list[str]:
     return names
 
 
-def index_inputs(seed: int):
-    rng = np.random.default_rng(seed)
-    other = tuple(int(n) for n in rng.integers(1, 5, size=int(rng.integers(3, 6))))  # a VGG of the judge's own
-    return SimpleNamespace(layouts=[VGG19_BLOCKS, (2, 2, 3, 3, 3), other])
-
-
-def _indices(fn, i):
-    def index(*args):  # a KeyError on a layout of the judge's own counts against that layout only
-        try:
-            return fn(*args)
-        except (KeyError, IndexError, ValueError):
-            return None
-    first = [index(name) for name in LAYER_NAMES]  # the default layout is VGG19's
-    return [first] + [[index(name, blocks) for name in layer_names(blocks)] for blocks in i.layouts]
-
-
 def _judge_indices(got, i):
-    from srlib.losses.perceptual import VGG19_LAYERS
-
     expect_count(got, len(i.layouts) + 1, "lists of indices")
     expect_count(got[0], len(LAYER_NAMES), "indices")
     for name, index in zip(LAYER_NAMES, got[0]):
@@ -107,42 +57,6 @@ def _judge_other_layouts(got, i):
 
 
 # --------------------------------------------------------------- the loss
-def loss_inputs(seed: int):
-    gen = torch.Generator().manual_seed(seed)
-    # 16 x 16 images: conv5_4 still sees a 1 x 1 map, and a CPU judges in a fraction of a second
-    return SimpleNamespace(seed=seed, img_sr=torch.rand(2, 3, 16, 16, generator=gen),
-                           img_hr=torch.rand(2, 3, 16, 16, generator=gen))
-
-
-def _features(i):
-    return copy.deepcopy(random_vgg19_features(i.seed))  # a fresh copy: students may edit it in place
-
-
-def _values(cls, i):
-    sizes = []  # the (H, W) that reaches VGG's first conv
-    values = {}
-    with torch.no_grad():
-        for k in (34, 8):
-            features = _features(i)
-            features[0].register_forward_pre_hook(lambda module, args: sizes.append(list(args[0].shape[-2:])))
-            values[str(k)] = float(cls(features, k)(i.img_sr.clone(), i.img_hr.clone()))
-    return {**values, "vgg_input": sizes[:1]}
-
-
-def _frozen(cls, i):
-    loss_fn = cls(_features(i), 34)
-    sr = i.img_sr.clone().requires_grad_(True)
-    loss = loss_fn(sr, i.img_hr.clone())
-    if isinstance(loss, torch.Tensor) and loss.requires_grad and loss.numel() == 1:
-        try:
-            loss.backward()
-        except RuntimeError:  # the graph was cut (an in-place ReLU on a view, ...): no gradient reaches SR
-            sr.grad = None
-    return {"requires_grad": any(p.requires_grad for p in loss_fn.parameters()),
-            "training": any(m.training for m in loss_fn.modules() if isinstance(m, nn.Conv2d)),
-            "grad": sr.grad}
-
-
 def reference(i, index: int, normalize: bool = True, grad: bool = False):
     """The loss (or its gradient w.r.t. the SR image) as the task defines it, on the same VGG."""
     return _reference(i.seed, index, normalize, grad)
@@ -150,10 +64,8 @@ def reference(i, index: int, normalize: bool = True, grad: bool = False):
 
 @functools.lru_cache(maxsize=8)
 def _reference(seed: int, index: int, normalize: bool, grad: bool):
-    from srlib.losses.perceptual import IMAGENET_MEAN, IMAGENET_STD
-
     i = loss_inputs(seed)
-    feats = _features(i)[: index + 1].eval().requires_grad_(False)
+    feats = fresh_features(i)[: index + 1].eval().requires_grad_(False)
     for k, m in enumerate(feats):
         if isinstance(m, nn.ReLU):
             feats[k] = nn.ReLU()
@@ -201,13 +113,13 @@ def _judge_frozen(seen, i):
 
 
 EXERCISE = Exercise("ex04_perceptual_loss", "04", "The VGG perceptual loss", (
-    Task("vgg_layer_index", "vgg_layer_index", 2, index_inputs, (
-        Step("conv/relu names -> torchvision indices", _indices, _judge_indices),
-        Step("any layout of blocks (VGG16, others)", _indices, _judge_other_layouts),
+    Task(probe.VGG_LAYER_INDEX, 2, (
+        Step("conv/relu names -> torchvision indices", probe.indices, _judge_indices),
+        Step("any layout of blocks (VGG16, others)", probe.indices, _judge_other_layouts),
     ), library=("srlib.losses.perceptual",)),
-    Task("perceptual_loss", "VGGLoss", 4, loss_inputs, (
-        Step("conv5_4 before activation, ImageNet-normalised", _values, _judge_layer),
-        Step("the layer index is honoured", _values, _judge_other_layer),
-        Step("VGG frozen, gradients reach the SR image", _frozen, _judge_frozen),
+    Task(probe.PERCEPTUAL_LOSS, 4, (
+        Step("conv5_4 before activation, ImageNet-normalised", probe.values, _judge_layer),
+        Step("the layer index is honoured", probe.values, _judge_other_layer),
+        Step("VGG frozen, gradients reach the SR image", probe.frozen, _judge_frozen),
     ), library=("srlib.losses.perceptual",)),
 ))

@@ -1,4 +1,4 @@
-"""Exercise 07: one GAN training iteration, as ESRGAN and BasicSR run it.
+"""Exercise 07's judges: one GAN training iteration, as ESRGAN and BasicSR run it.
 
 One iteration, as BasicSR's ``ESRGANModel.optimize_parameters`` and srlib's ``Trainer.step`` run it:
 
@@ -8,137 +8,24 @@ One iteration, as BasicSR's ``ESRGANModel.optimize_parameters`` and srlib's ``Tr
 2. **D step.** Unfreeze D, score ``img_hr`` and ``img_sr.detach()`` (D's loss
    must not reach G), ``opt_d.zero_grad()``, ``backward()``, ``opt_d.step()``.
 
-The probes hand the student's function a tiny seeded generator and
-discriminator, stale gradients (as a previous iteration leaves them) and two
-recording SGD optimizers; they record, as plain data, the gradients each
-optimizer saw when it stepped, which modules were frozen at each D call and
-the order of the steps. The judge redoes the iteration itself and names the
-mistake: not detaching the fake, not freezing D, the wrong order or
-optimizer, a missing ``zero_grad``. Taught in: notebook 07.
+The probes (``srlib.course.exercises.probes.ex07_gan_training_step``) record, as plain
+data, the gradients each optimizer saw when it stepped, which modules were
+frozen at each D call and the order of the steps. The judge redoes the
+iteration itself and names the mistake: not detaching the fake, not freezing
+D, the wrong order or optimizer, a missing ``zero_grad``. Taught in: notebook 07.
 """
 
 from __future__ import annotations
 
 import functools
-from types import SimpleNamespace
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from srlib.course.exercises.core import Exercise, Step, Task
-
-LEARNING_RATE = 0.1
-ADVERSARIAL_WEIGHT = 0.5  # large on purpose: a D that is not frozen visibly changes the step
-
-
-# ------------------------------------------------------------ the toy GAN
-def _seeded(build, seed: int) -> nn.Module:
-    """``build()`` with PyTorch's default initialisation drawn from ``seed`` (the global RNG is left alone)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build()
-
-
-def make_generator(seed: int) -> nn.Module:
-    """x2 generator (B, 3, 4, 4) -> (B, 3, 8, 8): one conv and a pixel shuffle, seeded weights."""
-    return _seeded(lambda: nn.Sequential(nn.Conv2d(3, 12, kernel_size=3, padding=1), nn.PixelShuffle(2)), seed)
-
-
-def make_discriminator(seed: int) -> nn.Module:
-    """(B, 3, 8, 8) -> logits (B, 1): a two-layer MLP, seeded weights."""
-    return _seeded(lambda: nn.Sequential(nn.Flatten(), nn.Linear(192, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1)),
-                   seed + 1)
-
-
-def d_loss(real_logits, fake_logits):
-    """RaGAN discriminator loss (ESRGAN Sec. 3.2), on logits."""
-    real_rel, fake_rel = real_logits - fake_logits.mean(), fake_logits - real_logits.mean()
-    return (F.binary_cross_entropy_with_logits(real_rel, torch.ones_like(real_rel))
-            + F.binary_cross_entropy_with_logits(fake_rel, torch.zeros_like(fake_rel)))
-
-
-def g_loss(img_sr, img_hr, real_logits, fake_logits):
-    """L1 content loss + ADVERSARIAL_WEIGHT x RaGAN generator loss (ESRGAN Secs. 3.2-3.3)."""
-    real_rel, fake_rel = real_logits - fake_logits.mean(), fake_logits - real_logits.mean()
-    adversarial = (F.binary_cross_entropy_with_logits(real_rel, torch.zeros_like(real_rel))
-                   + F.binary_cross_entropy_with_logits(fake_rel, torch.ones_like(fake_rel)))
-    return F.l1_loss(img_sr, img_hr) + ADVERSARIAL_WEIGHT * adversarial
-
-
-def inputs(seed: int):
-    gen = torch.Generator().manual_seed(seed)
-    g_params = [p.shape for p in make_generator(seed).parameters()]
-    d_params = [p.shape for p in make_discriminator(seed).parameters()]
-    return SimpleNamespace(seed=seed, img_lr=torch.rand(4, 3, 4, 4, generator=gen),
-                           img_hr=torch.rand(4, 3, 8, 8, generator=gen),
-                           stale_g=[torch.randn(s, generator=gen) for s in g_params],
-                           stale_d=[torch.randn(s, generator=gen) for s in d_params])
-
-
-# ------------------------------------------------------------ probing
-class RecordingSGD(torch.optim.SGD):
-    """Plain SGD that notes, at each ``step()``, which optimizer stepped and the gradients of both nets."""
-
-    def __init__(self, params, name: str, log: list, nets: dict):
-        super().__init__(params, lr=LEARNING_RATE)
-        self._name, self._log, self._nets = name, log, nets
-
-    def step(self, closure=None):
-        self._log.append({"event": f"{self._name}.step", **{k: _grads(m) for k, m in self._nets.items()}})
-        return super().step(closure)
-
-
-def _grads(module: nn.Module) -> list:
-    return [None if p.grad is None else p.grad.detach().clone() for p in module.parameters()]
-
-
-def _frozen(module: nn.Module) -> bool:
-    return not any(p.requires_grad for p in module.parameters())
-
-
-def _setup(i):
-    """The seeded nets with stale gradients, a log, and optimizers that write to it."""
-    generator, discriminator = make_generator(i.seed), make_discriminator(i.seed)
-    for module, stale in ((generator, i.stale_g), (discriminator, i.stale_d)):
-        for p, g in zip(module.parameters(), stale):
-            p.grad = g.clone()
-    log: list = []
-
-    def on_d_call(module, args, output):
-        log.append({"event": "D", "d_frozen": _frozen(module),
-                    "input_requires_grad": bool(args and isinstance(args[0], torch.Tensor) and args[0].requires_grad)})
-    discriminator.register_forward_hook(on_d_call)
-    nets = {"G": generator, "D": discriminator}
-    opt_g = RecordingSGD(generator.parameters(), "opt_g", log, nets)
-    opt_d = RecordingSGD(discriminator.parameters(), "opt_d", log, nets)
-    return generator, discriminator, opt_g, opt_d, log
-
-
-def _call(fn, args, log, generator, discriminator) -> dict:
-    """Run the student's step; autograd's own errors are recorded, for the judge to explain."""
-    returned, error = None, ""
-    try:
-        returned = fn(*args)
-    except NotImplementedError:  # a RuntimeError too: the stub of the exercise notebook
-        raise
-    except RuntimeError as exc:
-        error = str(exc)[:300]
-    return {"log": log, "G_after": _grads(generator), "D_trainable_after": not _frozen(discriminator),
-            "returned": returned, "error": error}
-
-
-def _run_d_step(fn, i):
-    generator, discriminator, _, opt_d, log = _setup(i)
-    img_sr = generator(i.img_lr.clone())  # (4, 3, 8, 8), still attached to G's graph
-    return _call(fn, (discriminator, opt_d, i.img_hr.clone(), img_sr, d_loss), log, generator, discriminator)
-
-
-def _run_gan_step(fn, i):
-    generator, discriminator, opt_g, opt_d, log = _setup(i)
-    args = (generator, discriminator, opt_g, opt_d, i.img_lr.clone(), i.img_hr.clone(), g_loss, d_loss)
-    return _call(fn, args, log, generator, discriminator)
+from srlib.course.exercises.probes import ex07_gan_training_step as probe
+from srlib.course.exercises.probes.ex07_gan_training_step import (d_loss, g_loss, inputs, make_discriminator,
+                                                                  make_generator)
 
 
 def explained(judge_step):
@@ -157,7 +44,6 @@ def explained(judge_step):
     return judge_or_explain
 
 
-# ------------------------------------------------------------ judging
 @functools.lru_cache(maxsize=4)
 def reference(seed: int) -> dict:
     """The iteration done right, from the same seed: each step's gradients and losses."""
@@ -304,16 +190,16 @@ def _judge_returned_both(obs, i):
 
 LIBRARY = ("srlib.train.trainer", "srlib.train.guard", "srlib.losses.adversarial")
 EXERCISE = Exercise("ex07_gan_training_step", "07", "The GAN training step", (
-    Task("discriminator_step", "discriminator_step", 2, inputs, (
-        Step("D's own optimizer, fresh gradients of D's loss", _run_d_step, explained(_judge_d_own_step)),
-        Step("the fake is detached: nothing reaches G", _run_d_step, explained(_judge_detached)),
-        Step("returns D's loss", _run_d_step, explained(_judge_returned_d)),
+    Task(probe.DISCRIMINATOR_STEP, 2, (
+        Step("D's own optimizer, fresh gradients of D's loss", probe.run_d_step, explained(_judge_d_own_step)),
+        Step("the fake is detached: nothing reaches G", probe.run_d_step, explained(_judge_detached)),
+        Step("returns D's loss", probe.run_d_step, explained(_judge_returned_d)),
     ), LIBRARY),
-    Task("gan_training_step", "gan_training_step", 4, inputs, (
-        Step("G first, then D", _run_gan_step, explained(_judge_order)),
-        Step("D frozen during G's step, trainable after", _run_gan_step, explained(_judge_frozen)),
-        Step("G steps with the gradients of G's loss", _run_gan_step, explained(_judge_g_gradients)),
-        Step("D steps on the detached fake with D's own gradients", _run_gan_step, explained(_judge_d_in_full_step)),
-        Step("returns (loss_g, loss_d)", _run_gan_step, explained(_judge_returned_both)),
+    Task(probe.GAN_TRAINING_STEP, 4, (
+        Step("G first, then D", probe.run_gan_step, explained(_judge_order)),
+        Step("D frozen during G's step, trainable after", probe.run_gan_step, explained(_judge_frozen)),
+        Step("G steps with the gradients of G's loss", probe.run_gan_step, explained(_judge_g_gradients)),
+        Step("D steps on the detached fake with D's own gradients", probe.run_gan_step, explained(_judge_d_in_full_step)),
+        Step("returns (loss_g, loss_d)", probe.run_gan_step, explained(_judge_returned_both)),
     ), LIBRARY),
 ))

@@ -1,4 +1,4 @@
-"""Exercise 08: the evaluation protocol behind the published PSNR tables.
+"""Exercise 08's judges: the evaluation protocol behind the published PSNR tables.
 
 The SR literature (SRGAN Sec. 3.1, EDSR, ESRGAN; BasicSR's
 ``calculate_psnr``) measures x``scale`` results so:
@@ -11,39 +11,28 @@ The SR literature (SRGAN Sec. 3.1, EDSR, ESRGAN; BasicSR's
 4. PSNR with peak 1: :math:`10 \\log_{10}(1 / \\mathrm{MSE})`.
 
 The judges compare the student's functions with ``srlib.metrics`` on fresh
-seeded images whose SR has values outside [0, 1], errors concentrated at the
-borders, an 8-bit HR, and scales 2, 3 and 4, so that each step of the
-protocol moves the number; they name the step that was missed. The probes
-never import ``srlib.metrics`` (the grader keeps it out of the student's
-process). Taught in: notebook 08.
+seeded images (``srlib.course.exercises.probes.ex08_evaluation_protocol``) whose SR
+has values outside [0, 1], errors concentrated at the borders, an 8-bit HR,
+and scales 2, 3 and 4, so that each step of the protocol moves the number;
+they name the step that was missed. The probes never import ``srlib.metrics``:
+the grader keeps it out of the student's process. Taught in: notebook 08.
 """
 
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 
 from srlib.course.exercises.core import Exercise, Step, Task, expect_count
+from srlib.course.exercises.probes import ex08_evaluation_protocol as probe
+from srlib.metrics import psnr, rgb_to_y
 
-SIZES = (((24, 36), 2), ((27, 33), 3), ((32, 40), 4))  # (H, W) of HR, and its scale
 FULL_RANGE = (0.299, 0.587, 0.114)  # BT.601 luma without the studio-swing offset (JPEG, PIL's "L")
 
 
 # ------------------------------------------------------------ the Y channel
-def y_inputs(seed: int):
-    rng = np.random.default_rng(seed)
-    return SimpleNamespace(img=rng.random((9, 11, 3)))  # float64 RGB in [0, 1]
-
-
-def _y(fn, i):
-    return fn(i.img.copy())
-
-
 def _reference_y(img):
-    from srlib.metrics import rgb_to_y
-
     return rgb_to_y(img)
 
 
@@ -69,25 +58,6 @@ def _judge_y(got, i):
 
 
 # ------------------------------------------------------------ PSNR-Y
-def psnr_inputs(seed: int):
-    rng = np.random.default_rng(seed)
-    cases = []
-    for (h, w), scale in SIZES:
-        img_hr = rng.integers(0, 256, size=(h, w, 3))
-        saturated = rng.random((h, w)) < 0.15  # highlights and shadows: SR overshoots there
-        img_hr[saturated] = rng.choice([0, 255], size=(int(saturated.sum()), 1))
-        img_hr = img_hr.astype(np.uint8)  # (H, W, 3) as read from a PNG
-        noise = np.full((h, w, 1), 0.005)
-        noise[:4], noise[-4:], noise[:, :4], noise[:, -4:] = 0.05, 0.05, 0.05, 0.05  # borders err most
-        img_sr = img_hr / 255.0 + noise * rng.standard_normal((h, w, 3))  # float64, slightly outside [0, 1]
-        cases.append((img_sr, img_hr, scale))
-    return SimpleNamespace(cases=cases)
-
-
-def _psnrs(fn, i):
-    return [fn(sr.copy(), hr.copy(), scale) for sr, hr, scale in i.cases]
-
-
 def _psnr_of(y_sr, y_hr, border: int, peak: float = 1.0) -> float:
     if border:
         y_sr, y_hr = y_sr[border:-border, border:-border], y_hr[border:-border, border:-border]
@@ -127,8 +97,6 @@ MISTAKES = (  # (what is done differently, the message)
 
 def reference_psnr(img_sr, img_hr, scale: int) -> float:
     """The protocol, as ``srlib.metrics.psnr`` computes it."""
-    from srlib.metrics import psnr
-
     return psnr(img_sr, img_hr, crop_border=scale, y_channel=True, round_8bit=True)
 
 
@@ -147,10 +115,10 @@ def _judge_psnr(got, i):
 
 
 EXERCISE = Exercise("ex08_evaluation_protocol", "08", "The evaluation protocol", (
-    Task("rgb_to_y", "rgb_to_y", 2, y_inputs, (
-        Step("BT.601 Y as MATLAB's rgb2ycbcr, in [16/255, 235/255]", _y, _judge_y),
+    Task(probe.RGB_TO_Y, 2, (
+        Step("BT.601 Y as MATLAB's rgb2ycbcr, in [16/255, 235/255]", probe.y_channel, _judge_y),
     ), ("srlib.metrics",)),
-    Task("psnr_y", "psnr_y", 4, psnr_inputs, (
-        Step("PSNR-Y: 8-bit SR, Y channel, border = scale, peak 1", _psnrs, _judge_psnr),
+    Task(probe.PSNR_Y, 4, (
+        Step("PSNR-Y: 8-bit SR, Y channel, border = scale, peak 1", probe.psnrs, _judge_psnr),
     ), ("srlib.metrics",)),
 ))

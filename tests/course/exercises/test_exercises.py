@@ -481,3 +481,64 @@ def test_registry_is_the_one_table():
     assert {lesson.exercise for lesson in LESSONS} - {None} == set(EXERCISES)
     with pytest.raises(ValueError, match="available: paired_crop"):
         find_task("nope")
+
+
+def plain(value):
+    """Inputs as nested lists of numbers, the seed itself left out: what two seeds can be compared on."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return np.asarray(value).tolist()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "__dict__"):
+        return {k: plain(v) for k, v in vars(value).items() if k != "seed"}
+    return value
+
+
+@pytest.mark.parametrize("name", [t.name for e in EXERCISES.values() for t in e.tasks])
+def test_every_task_draws_its_inputs_from_the_seed(name):
+    """The fixed-inputs trick: a table of answers for the notebook's inputs must not pass under the grader's seed."""
+    _, task = find_task(name)
+    assert plain(task.inputs(0)) == plain(task.inputs(0))
+    drawn = {repr(plain(task.inputs(seed))) for seed in (0, 7, 12345, 987654321)}
+    assert len(drawn) >= 3, name  # beyond the seed itself (which seeds the crops' and the nets' generators)
+
+
+def test_stage_counts_are_asked_beyond_the_notebooks_scales():
+    _, task = find_task("num_upsample_stages")
+    table = {2: 1, 4: 2, 8: 3}
+    assert not judged("num_upsample_stages", table.__getitem__, seed=2024).ok
+    assert judged("num_upsample_stages", lambda s: s.bit_length() - 1, seed=2024).ok
+    assert task.inputs(2024).scales[:3] == (2, 4, 8) and len(task.inputs(2024).scales) == 5
+
+
+def test_a_forbidden_built_in_is_caught_in_any_thread():
+    """The thread trick: torch's profile hook sees one thread, the replaced kernel sees them all."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def in_a_thread(x, r):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(F.pixel_shuffle, x, r).result()
+
+    def through_asyncio(x, r):
+        return asyncio.run(asyncio.to_thread(torch.ops.aten.pixel_shuffle.default, x, r))
+
+    for fn in (in_a_thread, through_asyncio):
+        assert "built-in pixel_shuffle" in messages(run_check("pixel_shuffle", fn))
+    assert F.pixel_shuffle(torch.arange(4.0).view(1, 4, 1, 1), 2).flatten().tolist() == [0, 1, 2, 3]  # restored
+
+
+def test_the_judges_own_reference_code_is_library_code():
+    """The judge-reference trick, in a notebook: the judge's reference block counts as the course's code."""
+    from srlib.course.exercises.ex02_rrdb import reference_rdb
+    from srlib.course.exercises.probes.ex02_rrdb import dense_channels
+
+    class Borrowed(nn.Module):
+        def __init__(self, c=64, g=32):
+            super().__init__()
+            self.convs = nn.ModuleList(nn.Conv2d(i, o, 3, 1, 1) for i, o in dense_channels(c, g))
+
+        def forward(self, x):
+            return reference_rdb(x, [(m.weight, m.bias) for m in self.convs])
+    assert "course library's own implementation (srlib.course.exercises.ex02_rrdb)" in messages(run_check("rdb", Borrowed))
+
