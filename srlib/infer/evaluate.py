@@ -75,17 +75,21 @@ def load_sets(names: list[str], scale: int = 4, root: str = "data") -> tuple[dic
             "and srlib.data.download_div2k(splits=('valid',))")
 
 
-def evaluate_sets(model, datasets: dict, scale: int = 4, device="cpu") -> dict[str, dict]:
+def evaluate_sets(model, datasets: dict, scale: int = 4, device="cpu", bicubic: dict | None = None) -> dict[str, dict]:
     """Mean PSNR-Y / SSIM-Y of ``model`` and of bicubic on each of ``datasets`` (``load_sets``).
 
     Returns {set: {"images": n, "model_psnr", "model_ssim", "bicubic_psnr", "bicubic_ssim",
     "per_image": [...]}}, every number from ``evaluate_generator`` (the course's protocol).
+    ``bicubic``: an earlier result of this function on the same sets, whose bicubic scores
+    (they do not depend on the model) are reused instead of measured again (a sweep's points).
     Taught in: notebook 09.
     """
     result = {}
     for name, dataset in datasets.items():
-        metrics = evaluate_generator(model, dataset, scale, device)
-        result[name] = {"images": len(metrics["per_image"]), **metrics["mean"], "per_image": metrics["per_image"]}
+        metrics = evaluate_generator(model, dataset, scale, device, with_bicubic=bicubic is None)
+        known = {k: v for k, v in (bicubic or {}).get(name, {}).items() if k.startswith("bicubic_")}
+        result[name] = {"images": len(metrics["per_image"]), **metrics["mean"], **known,
+                        "per_image": metrics["per_image"]}
     return result
 
 
