@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from matplotlib.axes import Axes
 
 from srlib.sweep.table import _complete, set_names
 
 
-def plot_sweep(records: list[dict], axis: str | None = None, ax=None, metric: str = "psnr",
-               sets: list[str] | None = None, title: str | None = None):
+def plot_sweep(records: list[dict], axis: str | None = None, ax: Axes | None = None, metric: str = "psnr",
+               sets: list[str] | None = None, title: str | None = None) -> Axes:
     """PSNR-Y (or SSIM-Y) against the values of ``axis`` (default: the grid's first), per set; returns ``ax``.
 
     Args:

@@ -59,13 +59,14 @@ def _valid() -> str:
     return "valid fields: " + ", ".join(sweepable_fields())
 
 
-def coerce(field: str, value, text: str | None = None) -> Value:
+def coerce(field: str, value: Value, text: str | None = None) -> Value:
     """``value`` (a Python value, or text from ``--grid``) as the type of ``field``; GridError if it is not one.
 
     Args:
         field: a name from ``sweepable_fields``.
         value: e.g. 16, 1e-4, '1e-4', 'none' (for a field that may be None), 'true'.
         text: the whole ``--grid`` argument, quoted in the message.
+    Taught in: notebook 09.
     """
     kinds = _field_types()[field]
     names = " or ".join("None" if k is type(None) else k.__name__ for k in kinds)
@@ -104,8 +105,11 @@ def _from_text(word: str, kinds: tuple, fail: GridError) -> Value:
     raise fail
 
 
-def check_axis(axis: str, values, text: str | None = None) -> tuple[str, tuple]:
-    """One axis, checked: every field it names exists and every value fits each field's type."""
+def check_axis(axis: str, values: typing.Iterable[Value], text: str | None = None) -> tuple[str, tuple]:
+    """One axis, checked: every field it names exists and every value fits each field's type.
+
+    Taught in: notebook 09.
+    """
     names = axis.split("+")
     types = _field_types()
     for name in names:
@@ -134,12 +138,18 @@ class Point:
 
     @property
     def key(self) -> str:
-        """A readable, unique name, also the run's folder: 'generator.num_block=8_seed=0'."""
+        """A readable, unique name, also the run's folder: 'generator.num_block=8_seed=0'.
+
+        Taught in: notebook 09.
+        """
         return "_".join([f"{axis}={value}" for axis, value in self.config] + [f"seed={self.seed}"])
 
     @property
     def label(self) -> str:
-        """The configuration without the seed: 'generator.num_block=8'."""
+        """The configuration without the seed: 'generator.num_block=8'.
+
+        Taught in: notebook 09.
+        """
         return ", ".join(f"{axis}={value}" for axis, value in self.config)
 
 
@@ -164,15 +174,24 @@ class Grid:
         object.__setattr__(self, "axes", dict(check_axis(a, v) for a, v in self.axes.items()))
 
     def configurations(self) -> list[tuple]:
-        """Every combination of axis values, as ((axis, value), ...) tuples, first axis slowest."""
+        """Every combination of axis values, as ((axis, value), ...) tuples, first axis slowest.
+
+        Taught in: notebook 09.
+        """
         return [tuple(zip(self.axes, combo)) for combo in itertools.product(*self.axes.values())]
 
     def points(self) -> list[Point]:
-        """Every configuration with every seed."""
+        """Every configuration with every seed.
+
+        Taught in: notebook 09.
+        """
         return [Point(config, seed) for config in self.configurations() for seed in range(self.seeds)]
 
     def to_dict(self) -> dict:
-        """Plain types (for the study's record and JSON)."""
+        """Plain types (for the study's record and JSON).
+
+        Taught in: notebook 09.
+        """
         return {"axes": {a: list(v) for a, v in self.axes.items()}, "seeds": self.seeds}
 
 
@@ -216,5 +235,8 @@ def point_recipe(base: Recipe, point: Point) -> Recipe:
 
 
 def check_points(base: Recipe, grid: Grid) -> list[Recipe]:
-    """Every point's recipe, so that a bad combination fails before the first run trains."""
+    """Every point's recipe, so that a bad combination fails before the first run trains.
+
+    Taught in: notebook 09.
+    """
     return [point_recipe(base, point) for point in grid.points()]

@@ -3,18 +3,15 @@
 The engine is Optuna (Akiba et al. 2019, arXiv:1907.10902), not a home-made
 scheduler:
 
-- **Storage.** SQLite in the sweep's folder by default (``sweep.db``); any
-  database URL Optuna takes (``--storage postgresql://...``); or Optuna's
-  journal file (``--journal PATH``, ``JournalStorage`` + ``JournalFileBackend``),
-  which Optuna documents for several machines on a shared file system (NFS).
+- **Storage.** SQLite in the sweep's folder by default, a database URL, or
+  Optuna's journal file on a shared folder (``storage.py``).
 - **Exactly once.** Whoever creates the study enqueues every point of the grid
   as a *waiting* trial (``enqueue_trial``); a worker takes one by moving it
   from waiting to running, which the storage grants to one worker only.
   Optuna's own ``ask()`` is never called: on an empty queue it would sample a
-  new trial, and ``GridSampler`` then repeats a finished point (its docs say
-  so for parallel workers). On SQLite every transaction starts with
-  ``BEGIN IMMEDIATE`` (SQLAlchemy's recipe for pysqlite), without which two
-  processes can both take the same waiting trial.
+  new trial, and ``GridSampler`` then repeats a finished point (it warns so
+  for parallel workers). A taken trial whose point is already taken under an
+  older trial is dropped, so a point enqueued twice still trains once.
 - **Resuming.** A running trial records its worker (host, pid) and a heartbeat.
   When the worker is gone (same host, process dead) or silent for
   ``stale_after`` seconds, the next worker marks the trial failed ("requeued",
@@ -53,7 +50,10 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def point_params(point: Point) -> dict:
-    """The Optuna parameters of a point: its axis values and the seed."""
+    """The Optuna parameters of a point: its axis values and the seed.
+
+    Taught in: notebook 09.
+    """
     return {**dict(point.config), "seed": point.seed}
 
 
@@ -72,11 +72,14 @@ class SweepStudy:
     search_space: dict  # {param: its values}: the grid's axes and "seed"
 
     def trial_id(self, number: int) -> int:
-        """The storage's id of trial ``number``."""
+        """The storage's id of trial ``number``.
+
+        Taught in: notebook 09.
+        """
         return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, number)
 
 
-def open_study(storage, name: str, definition: dict, grid: Grid, wait_seconds: float = 120.0) -> SweepStudy:
+def open_study(storage: optuna.storages.BaseStorage, name: str, definition: dict, grid: Grid, wait_seconds: float = 120.0) -> SweepStudy:
     """Create the sweep's study with every point enqueued, or join it if it exists.
 
     Joining checks that the study records the same ``definition`` (else ValueError, nothing
@@ -157,7 +160,9 @@ def stale_reason(trial: optuna.trial.FrozenTrial, stale_after: float) -> str | N
 
 def requeue(sweep: SweepStudy, trial: optuna.trial.FrozenTrial, reason: str, points: dict[str, Point]) -> bool:
     """Mark a running trial failed ("requeued: reason") and enqueue its point again; False if another
-    worker did so first (the storage lets one change a running trial into a finished one)."""
+    worker did so first (the storage lets one change a running trial into a finished one).
+    Taught in: notebook 09.
+    """
     trial_id = sweep.trial_id(trial.number)
     try:
         sweep.storage.set_trial_user_attr(trial_id, "requeued", reason)
@@ -182,7 +187,7 @@ def _recover(sweep: SweepStudy, points: dict[str, Point], stale_after: float) ->
             sweep.study.enqueue_trial(point_params(point), user_attrs={"point": key})
 
 
-def claim_next(sweep: SweepStudy, points: dict[str, Point], stale_after: float = 600.0):
+def claim_next(sweep: SweepStudy, points: dict[str, Point], stale_after: float = 600.0) -> tuple[int, Point] | None:
     """Take the next waiting point for this worker: (trial number, Point), or None when none waits.
 
     A trial is taken by moving it from waiting to running, which one worker only achieves. A taken
@@ -248,7 +253,10 @@ class Heartbeat:
 
 
 def finish(sweep: SweepStudy, number: int, result: dict | None = None, failure: str | None = None) -> None:
-    """Record a point's result (complete, value = PSNR-Y on the first set) or its failure and reason."""
+    """Record a point's result (complete, value = PSNR-Y on the first set) or its failure and reason.
+
+    Taught in: notebook 09.
+    """
     trial_id = sweep.trial_id(number)
     if failure is not None:
         sweep.storage.set_trial_user_attr(trial_id, "failure", failure)

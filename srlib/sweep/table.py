@@ -11,14 +11,17 @@ against the seed-to-seed spread:
   that is worse than doing nothing: the document's final SRGAN and ESRGAN).
 - ``paired_comparison``: for two configurations A and B, the differences
   d_s = A_s - B_s of the runs that share seed s (same initialisation draw
-  and data order), their mean d and its standard error SE = sd(d) / sqrt(n).
-  The rule: a difference is *separated* from the noise when |d| > 2 SE **and**
-  every d_s has the same sign; else it is *within noise*. Twice the standard
-  error is the usual rough 95% bar for many runs; with n = 3 it is weak: d / SE
-  then follows Student's t with 2 degrees of freedom, which exceeds 2 in size
-  18% of the time when there is no real difference, and three signs agree by
-  chance 25% of the time (notebook 09 simulates what both together let
-  through). Read "separated" with 3 seeds as "worth more seeds", not as proof.
+  and data order), their mean d and standard deviation sd. The rule, the one
+  notebook 03 uses for its upsamplers: a difference is *separated* from the
+  noise when every d_s has the same sign **and** |d| >= 2 sd; else it is
+  *within noise*. In terms of the standard error SE = sd / sqrt(n), |d| >= 2 sd
+  is |d| >= 2 sqrt(n) SE, 3.5 SE for n = 3: stricter than the "twice the
+  standard error" used with many runs, because with n = 3 the standard error
+  is itself a guess from two degrees of freedom (Student's t with 2 degrees of
+  freedom exceeds 2 in size 18% of the time when there is no real difference,
+  and 3.5 about 7%; three signs agree by chance 25% of the time; notebook 09
+  simulates what the whole rule lets through). Read "separated" with 3 seeds
+  as "worth more seeds", not as proof.
 
 Taught in: notebook 09.
 """
@@ -35,7 +38,10 @@ METRICS = ("psnr", "ssim")
 
 
 def config_label(config: dict) -> str:
-    """'generator.num_block=8' (axes joined by ', '); 'bicubic' for the bicubic row."""
+    """'generator.num_block=8' (axes joined by ', '); 'bicubic' for the bicubic row.
+
+    Taught in: notebook 09.
+    """
     return ", ".join(f"{axis}={value}" for axis, value in config.items())
 
 
@@ -49,7 +55,10 @@ def _configs(records: list[dict]) -> list[str]:
 
 
 def set_names(records: list[dict]) -> list[str]:
-    """The evaluation sets the completed records were scored on, in order."""
+    """The evaluation sets the completed records were scored on, in order.
+
+    Taught in: notebook 09.
+    """
     done = _complete(records)
     return list(done[0]["scores"]) if done else []
 
@@ -85,25 +94,26 @@ def summarize(records: list[dict]) -> list[dict]:
 def paired_difference(a: dict[int, float], b: dict[int, float]) -> dict:
     """The paired comparison of two configurations' scores by seed ({seed: value}); see the module docstring.
 
-    Returns {n, mean, se, t, same_sign, verdict}; verdict is 'separated', 'within noise' or
+    Returns {n, mean, sd, se, t, same_sign, verdict}; verdict is 'separated', 'within noise' or
     'too few seeds' (fewer than 2 shared). Taught in: notebook 09.
     """
     seeds = sorted(set(a) & set(b))
     d = np.array([a[s] - b[s] for s in seeds])
     if len(d) < 2:
-        return {"n": len(d), "mean": float(d.mean()) if len(d) else float("nan"), "se": float("nan"),
+        return {"n": len(d), "mean": float(d.mean()) if len(d) else float("nan"), "sd": float("nan"), "se": float("nan"),
                 "t": float("nan"), "same_sign": False, "verdict": "too few seeds"}
-    mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    se = sd / np.sqrt(len(d))
     t = mean / se if se > 0 else (float("inf") if mean else 0.0)
     same_sign = bool(np.all(d > 0) or np.all(d < 0))
-    verdict = "separated" if abs(t) > 2 and same_sign else "within noise"
-    return {"n": len(d), "mean": mean, "se": se, "t": t, "same_sign": same_sign, "verdict": verdict}
+    verdict = "separated" if same_sign and abs(mean) >= 2 * sd else "within noise"
+    return {"n": len(d), "mean": mean, "sd": sd, "se": se, "t": t, "same_sign": same_sign, "verdict": verdict}
 
 
 def paired_comparison(records: list[dict], set_name: str, metric: str = "psnr") -> list[dict]:
     """Every pair of configurations compared on ``set_name``, paired by seed (``paired_difference``).
 
-    Rows {a, b, set, metric, n, mean, se, t, same_sign, verdict}, where mean = A - B.
+    Rows {a, b, set, metric, n, mean, sd, se, t, same_sign, verdict}, where mean = A - B.
     Taught in: notebook 09.
     """
     by_config: dict[str, dict[int, float]] = {label: {} for label in _configs(records)}
@@ -115,7 +125,9 @@ def paired_comparison(records: list[dict], set_name: str, metric: str = "psnr") 
 
 def format_summary(rows: list[dict], metric: str = "psnr") -> str:
     """``summarize``'s rows as text: one line per configuration (bicubic first), one column per set,
-    cells 'mean ± sd' over seeds; like source document 004's tables, with the spread and bicubic."""
+    cells 'mean ± sd' over seeds; like source document 004's tables, with the spread and bicubic.
+    Taught in: notebook 09.
+    """
     sets = list(dict.fromkeys(r["set"] for r in rows))
     configs = list(dict.fromkeys(r["config"] for r in rows))
     digits = 2 if metric == "psnr" else 4
@@ -143,7 +155,10 @@ def _write_csv(rows: list[dict], path: Path) -> Path:
 
 
 def result_rows(records: list[dict]) -> list[dict]:
-    """One row per point and set (failed and unfinished points once, without scores): results.csv."""
+    """One row per point and set (failed and unfinished points once, without scores): results.csv.
+
+    Taught in: notebook 09.
+    """
     rows = []
     for r in records:
         base = {"point": r["point"], **r["config"], "seed": r["seed"], "state": r["state"],

@@ -80,7 +80,10 @@ class Sweep:
 
 
 def definition(sweep: Sweep, sets: list[str]) -> dict:
-    """What makes two workers' sweeps the same one (the study records it and compares)."""
+    """What makes two workers' sweeps the same one (the study records it and compares).
+
+    Taught in: notebook 09.
+    """
     return {"recipe": recipe_dict(sweep.recipe), "grid": sweep.grid.to_dict(), "data": sweep.data, "sets": sets,
             "max_iters": sweep.max_iters, "minutes": sweep.minutes}
 
@@ -114,7 +117,10 @@ def _generator_from_checkpoint(recipe: Recipe, out: Path) -> Path:
 
 
 def run_point(sweep: Sweep, point: Point, datasets: dict) -> dict:
-    """Train and evaluate one point; its result record (scores per set, iterations, minutes, curve)."""
+    """Train and evaluate one point; its result record (scores per set, iterations, minutes, curve).
+
+    Taught in: notebook 09.
+    """
     recipe = point_recipe(sweep.recipe, point)
     out = sweep.out / "runs" / point.key
     done = out / DONE
@@ -137,7 +143,10 @@ def run_point(sweep: Sweep, point: Point, datasets: dict) -> dict:
 
 
 def read_curve(path: Path) -> list[dict]:
-    """The validation rows of a run's ``metrics.csv``: iteration, psnr, and the losses logged there."""
+    """The validation rows of a run's ``metrics.csv``: iteration, psnr, and the losses logged there.
+
+    Taught in: notebook 09.
+    """
     import csv
 
     if not path.exists():
@@ -149,7 +158,10 @@ def read_curve(path: Path) -> list[dict]:
 
 
 def start(sweep: Sweep) -> tuple[SweepStudy, dict, dict[str, Point]]:
-    """Check the grid, resolve the evaluation sets, open (or create, or join) the study."""
+    """Check the grid, resolve the evaluation sets, open (or create, or join) the study.
+
+    Taught in: notebook 09.
+    """
     check_points(sweep.recipe, sweep.grid)  # a bad combination fails here, before anything is written
     datasets, note = load_sets(list(sweep.sets), sweep.recipe.scale, sweep.root)
     if note:
@@ -204,6 +216,9 @@ def run_sweep(sweep: Sweep, max_points: int | None = None) -> list[dict]:
 
 
 def say(sweep: Sweep, line: str) -> None:
-    """Print a progress line and keep it in ``sweep.log``."""
+    """Print a progress line and keep it in ``sweep.log``.
+
+    Taught in: notebook 09.
+    """
     sweep.log.append(line)
     print(line, flush=True)

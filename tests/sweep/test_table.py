@@ -43,12 +43,16 @@ def test_paired_differences_separate_a_consistent_gain_but_not_one_outlier_drive
     assert consistent["verdict"] == "separated"
     noisy = paired_difference({0: 24.0, 1: 27.0, 2: 26.6}, {0: 26.0, 1: 26.4, 2: 26.2})
     assert noisy["verdict"] == "within noise" and not noisy["same_sign"]
-    # the same mean gain, one seed against it: |d| > 2 SE alone is not enough
+    # one seed against the others: the signs disagree
     mixed = paired_difference({0: 1.0, 1: 1.0, 2: -0.1}, {0: 0.0, 1: 0.0, 2: 0.0})
     assert mixed["verdict"] == "within noise"
-    # signs agree but the spread is as large as the mean: t = 1.7
-    wide = paired_difference({0: 0.1, 1: 0.2, 2: 1.5}, {0: 0.0, 1: 0.0, 2: 0.0})
-    assert wide["same_sign"] and abs(wide["t"]) < 2 and wide["verdict"] == "within noise"
+    # signs agree, the mean is 2.3 standard errors but only 1.3 standard deviations: not enough with 3 seeds
+    wide = paired_difference({0: 0.4, 1: 0.5, 2: 1.5}, {0: 0.0, 1: 0.0, 2: 0.0})
+    assert wide["same_sign"] and wide["t"] > 2 and wide["verdict"] == "within noise"
+    assert wide["mean"] == pytest.approx(0.8) and wide["sd"] == pytest.approx(0.37 ** 0.5)
+    # signs agree and the mean is at least twice the standard deviation
+    tight = paired_difference({0: 0.5, 1: 0.6, 2: 0.7}, {0: 0.0, 1: 0.0, 2: 0.0})
+    assert tight["verdict"] == "separated" and tight["mean"] >= 2 * tight["sd"]
     assert paired_difference({0: 1.0}, {0: 0.0})["verdict"] == "too few seeds"
 
 
