@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from optuna.exceptions import UpdateFinishedTrialError
+
 from srlib.infer.evaluate import evaluate_sets, load_sets
 from srlib.models.generator_file import load_generator, save_generator
 from srlib.sweep.grid import Grid, Point, check_points, point_recipe
@@ -191,7 +193,7 @@ def run_sweep(sweep: Sweep, max_points: int | None = None) -> list[dict]:
             break
         number, point = claimed
         say(sweep, f"{point.key}: training ({WORKER['host']}, pid {WORKER['pid']}, trial {number})")
-        started = time.perf_counter()
+        started, result, failure = time.perf_counter(), None, None
         try:
             with Heartbeat(study, number, sweep.heartbeat_seconds):
                 result = run_point(sweep, point, datasets)
@@ -200,19 +202,29 @@ def run_sweep(sweep: Sweep, max_points: int | None = None) -> list[dict]:
             requeue(study, trial, "interrupted", points)
             raise
         except Exception as exc:  # diverged, out of memory, ...: recorded, and the sweep goes on
-            reason = f"{exc.__class__.__name__}: {str(exc).strip()}"
-            finish(study, number, failure=reason)
-            say(sweep, f"{point.key}: FAILED ({reason})")
-        else:
-            finish(study, number, result=result)
-            first, scores = next(iter(result["scores"].items()))
-            say(sweep, f"{point.key}: {first} PSNR-Y {scores['model_psnr']:.2f} dB (bicubic "
-                       f"{scores['bicubic_psnr']:.2f}) after {result['iterations']} iterations, "
-                       f"{time.perf_counter() - started:.0f} s")
+            failure = f"{exc.__class__.__name__}: {str(exc).strip()}"
+        _record(sweep, study, number, point, result, failure, time.perf_counter() - started)
         done += 1
     records = collect(study.study, sweep.grid)
     write_report(records, sweep.out)
     return records
+
+
+def _record(sweep: Sweep, study: SweepStudy, number: int, point: Point, result: dict | None, failure: str | None,
+            seconds: float) -> None:
+    """Store a point's result or failure in the study, and say it."""
+    try:
+        finish(study, number, result=result, failure=failure)
+    except (ValueError, UpdateFinishedTrialError):  # silent too long: another worker took the point over
+        say(sweep, f"{point.key}: finished, but another worker has taken it over meanwhile; it will evaluate the "
+                   "same run folder (or train it again if that folder is not shared)")
+        return
+    if failure is not None:
+        say(sweep, f"{point.key}: FAILED ({failure})")
+        return
+    first, scores = next(iter(result["scores"].items()))
+    say(sweep, f"{point.key}: {first} PSNR-Y {scores['model_psnr']:.2f} dB (bicubic {scores['bicubic_psnr']:.2f}) "
+               f"after {result['iterations']} iterations, {seconds:.0f} s")
 
 
 def say(sweep: Sweep, line: str) -> None:

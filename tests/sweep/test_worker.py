@@ -144,3 +144,12 @@ def test_a_silent_or_exited_worker_makes_its_point_stale():
     exited = SimpleNamespace(user_attrs={"worker": {**WORKER, "pid": int(gone.stdout)}, "heartbeat": now},
                              datetime_start=None)
     assert "has exited" in stale_reason(exited, stale_after=600)
+
+
+def test_a_time_budget_per_point(data, tmp_path, capsys):
+    """--minutes bounds each point's training as in srlib train (here 30 ms: a few iterations of 1000)."""
+    out = tmp_path / "sweep"
+    assert main(command(data, out, "learning_rate_g=1e-3", seeds=1, iters=1000, extra=("--minutes", "0.0005"))[3:]) == 0
+    (trial,) = trials(out)
+    result = trial.user_attrs["result"]
+    assert trial.state.name == "COMPLETE" and 1 <= result["iterations"] < 1000 and result["minutes"] > 0
