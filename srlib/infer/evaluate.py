@@ -75,7 +75,8 @@ def load_sets(names: list[str], scale: int = 4, root: str = "data") -> tuple[dic
             "and srlib.data.download_div2k(splits=('valid',))")
 
 
-def evaluate_sets(model, datasets: dict, scale: int = 4, device="cpu", bicubic: dict | None = None) -> dict[str, dict]:
+def evaluate_sets(model: torch.nn.Module, datasets: dict, scale: int = 4, device: str | torch.device = "cpu",
+                  bicubic: dict | None = None) -> dict[str, dict]:
     """Mean PSNR-Y / SSIM-Y of ``model`` and of bicubic on each of ``datasets`` (``load_sets``).
 
     Returns {set: {"images": n, "model_psnr", "model_ssim", "bicubic_psnr", "bicubic_ssim",
@@ -94,7 +95,10 @@ def evaluate_sets(model, datasets: dict, scale: int = 4, device="cpu", bicubic: 
 
 
 def sets_table(result: dict[str, dict]) -> str:
-    """``evaluate_sets``'s result as text: one row per method (bicubic first), PSNR-Y / SSIM-Y per set."""
+    """``evaluate_sets``'s result as text: one row per method (bicubic first), PSNR-Y / SSIM-Y per set.
+
+    Taught in: notebook 09.
+    """
     width = max(16, *(len(name) + 2 for name in result))
     lines = ["method  " + "".join(f"{name:>{width}}" for name in result)]
     for who in ("bicubic", "model"):
@@ -181,7 +185,9 @@ def write_evaluation(metrics: dict, out: str | Path) -> tuple[Path, Path]:
 
 def write_sets(result: dict[str, dict], out: str | Path) -> tuple[Path, Path]:
     """Write ``evaluate_sets``'s result as ``out/evaluation_sets.csv`` (method, set, images,
-    psnr_y, ssim_y; bicubic rows first) and ``out/evaluation_sets.json``; returns both paths."""
+    psnr_y, ssim_y; bicubic rows first) and ``out/evaluation_sets.json``; returns both paths.
+    Taught in: notebook 09.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     json_path, csv_path = out / "evaluation_sets.json", out / "evaluation_sets.csv"
