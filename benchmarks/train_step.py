@@ -22,7 +22,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from trials import describe, interleaved, median_ratio
+from trials import describe, interleaved, ratio_line
 
 from srlib.course import PROFILES
 from srlib.losses import ragan_discriminator_loss, ragan_generator_loss
@@ -106,9 +106,7 @@ def main() -> None:
     kind = "CUDA max allocated" if device.type == "cuda" else "process peak RSS (cumulative on the CPU)"
     print(f"plain loop: {describe(plain, 'it/s')}, peak memory {peaks['plain']:7.0f} MB")
     print(f"trainer:    {describe(course, 'it/s')}, peak memory {peaks['trainer']:7.0f} MB  [{kind}]")
-    ratio, low, high = median_ratio(course, plain)
-    print(f"median ratio trainer / plain over {args.trials} interleaved rounds: {ratio:.3f} "
-          f"(rounds {low:.3f} to {high:.3f}; target >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'})")
+    print(ratio_line("trainer / plain", course, plain, target=0.95))
 
 
 if __name__ == "__main__":

@@ -42,3 +42,10 @@ def describe(values: list[float], unit: str) -> str:
     """'median 1.23 unit (min 1.10, max 1.30, 5 trials)'."""
     return (f"median {statistics.median(values):.3g} {unit} (min {min(values):.3g}, max {max(values):.3g}, "
             f"{len(values)} trials)")
+
+
+def ratio_line(what: str, numerators: list[float], denominators: list[float], target: float) -> str:
+    """The closing line: 'median ratio WHAT over N interleaved rounds: r (rounds a to b; target >= t: met)'."""
+    ratio, low, high = median_ratio(numerators, denominators)
+    return (f"median ratio {what} over {len(numerators)} interleaved rounds: {ratio:.3f} (rounds {low:.3f} to "
+            f"{high:.3f}; target >= {target:g}: {'met' if ratio >= target else 'NOT met'})")

@@ -9,7 +9,8 @@ import, in two halves. The super-resolution library, one concept per module:
 - ``srlib.losses``     VGG19 perceptual loss; BCE, WGAN-GP and RaGAN losses
 - ``srlib.infer``      evaluation, tiled upscaling, network interpolation
 - ``srlib.train``      recipes, the trainer (the one training loop), checkpoints, runs
-- ``srlib.pretrained`` the course's own small shipped models (``srlib pretrained``)
+- ``srlib.sweep``      grids of runs times seeds in an Optuna study, tables over seeds (``srlib sweep``)
+- ``srlib.pretrained`` the course's own small shipped models (``srlib pretrained``) and study
 - ``srlib.demo``, ``srlib.download``, ``srlib.files``: the main job, downloads, atomic writes
 
 and the course's machinery, which the library never imports:

@@ -111,8 +111,9 @@ def ssim(sr: Image, hr: Image, crop_border: int = 4, y_channel: bool = True,
     """
     x, y, batched = _prepare(sr, hr, crop_border, y_channel, round_8bit)
     c = x.shape[1]
-    win = gaussian_window().expand(c, 1, 11, 11)  # one window per channel (depthwise)
-    filt = lambda t: F.conv2d(t, win, groups=c)  # noqa: E731  valid region only
+    g = gaussian_window()[5] / gaussian_window()[5].sum()  # the 2-D window is g g^T: two 1-D passes, 5x fewer products
+    rows, cols = g.expand(c, 1, 11)[..., None], g.expand(c, 1, 11)[:, :, None, :]  # (c, 1, 11, 1), (c, 1, 1, 11)
+    filt = lambda t: F.conv2d(F.conv2d(t, rows, groups=c), cols, groups=c)  # noqa: E731  valid region only
     mu_x, mu_y = filt(x), filt(y)
     var_x = filt(x * x) - mu_x**2
     var_y = filt(y * y) - mu_y**2

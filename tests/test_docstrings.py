@@ -1,7 +1,7 @@
 """Every public function and class of the library half says what it does, with typed signatures.
 
 The library half (``srlib_layout.library_modules``: data, models, losses, metrics, infer,
-train, pretrained, demo, download, files) is what a student reads to learn SR. Each module
+train, sweep, pretrained, demo, download, files) is what a student reads to learn SR. Each module
 has a docstring that names the notebook teaching it; each public function, class, method
 and property has a docstring whose first line says what it does, and annotations on every
 parameter and on its return (``__init__`` returns nothing to annotate). Read with ``ast``:

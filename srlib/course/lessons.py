@@ -53,6 +53,8 @@ LESSONS: list[Lesson] = [
            "DIV2K, AMP, checkpoints that survive disconnects, torchrun"),
     Lesson("08", "08_evaluation_and_interpolation", "Evaluation and network interpolation",
            "the protocol in practice, the perception-distortion dial"),
+    Lesson("09", "09_reading_a_study", "Reading a hyper-parameter study",
+           "sweeps with seeds, the bicubic row, paired differences against the noise, diverged runs"),
 ]
 
 

@@ -3,7 +3,10 @@
 HR images are mod-cropped to the scale; LR images come from the test set's
 MATLAB-bicubic LR folder when it has one, else from ``srlib.data.imresize``;
 SR output is clipped, rounded to 8 bits and measured on Y with a border of
-``scale`` pixels (``srlib.metrics``). Taught in: notebook 08.
+``scale`` pixels (``srlib.metrics``). ``--data set5,set14,b100,urban100,div2k-valid``
+(or ``all``) evaluates on several sets at once and prints one row per method,
+bicubic first (``load_sets``, ``evaluate_sets``). Taught in: notebook 08, and notebook 09
+for several sets.
 """
 
 from __future__ import annotations
@@ -18,20 +21,95 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from srlib.data import PairedFolderDataset, SRDataset, benchmark_folders, imresize, sample_dataset
+from srlib.data import PairedFolderDataset, SRDataset, benchmark_folders, div2k_folders, imresize, sample_dataset
+from srlib.data.samples import VAL_PHOTOS
 from srlib.metrics import grid_contrast, grid_share, psnr, relative_gradient_energy, ssim
 
 BENCHMARKS = {"set5": "Set5", "set14": "Set14", "b100": "B100", "urban100": "Urban100"}
+DIV2K_VALID = "div2k-valid"  # DIV2K's 100 validation images (0801-0900) with their bicubic LR
+ALL_SETS = (*BENCHMARKS, DIV2K_VALID)  # ``--data all``: source document 004's five sets
 
 
 def evaluation_set(data: str, scale: int = 4, root: str = "data") -> SRDataset:
-    """'samples' (held-out bundled photos), a benchmark name, or a folder of HR images."""
+    """'samples' (held-out bundled photos), a benchmark name, 'div2k-valid', or a folder of HR images."""
     if data == "samples":
         return sample_dataset("val", scale=scale)
     if data.lower() in BENCHMARKS:
         hr_dir, lr_dir = benchmark_folders(root, BENCHMARKS[data.lower()], scale)
         return PairedFolderDataset(hr_dir, lr_dir, scale=scale)
+    if data.lower() == DIV2K_VALID:
+        hr_dir, lr_dir = div2k_folders(root, "valid", scale)
+        return PairedFolderDataset(hr_dir, lr_dir, scale=scale)
     return PairedFolderDataset(data, scale=scale)
+
+
+def parse_sets(spec: str) -> list[str]:
+    """The set names of ``--data``: 'all' (the five of ``ALL_SETS``) or a comma-separated list.
+
+    Args:
+        spec: e.g. 'set5,set14,div2k-valid', 'all' or 'samples'.
+    Taught in: notebook 09.
+    """
+    names = list(ALL_SETS) if spec.strip().lower() == "all" else [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise ValueError(f"--data {spec!r} names no evaluation set; use e.g. set5,set14 or all")
+    return names
+
+
+def load_sets(names: list[str], scale: int = 4, root: str = "data") -> tuple[dict[str, SRDataset], str | None]:
+    """The evaluation sets among ``names`` that are on disk, and a note on those that are not.
+
+    Sets not found under ``root`` are skipped and named in the note; when none is found
+    (offline, nothing downloaded), the bundled held-out photos stand in and the note says so.
+    Returns ({name: dataset}, note or None). Taught in: notebook 09.
+    """
+    found, missing = {}, []
+    for name in names:
+        try:
+            found[name] = evaluation_set(name, scale, root)
+        except FileNotFoundError:
+            missing.append(name)
+    if not missing:
+        return found, None
+    if found:
+        return found, f"not found under {root}/, skipped: {', '.join(missing)}"
+    return ({"samples": sample_dataset("val", scale=scale)},
+            f"none of {', '.join(missing)} found under {root}/: evaluated on the bundled held-out photos "
+            f"({', '.join(VAL_PHOTOS)}) instead; download the sets with srlib.data.download_benchmarks "
+            "and srlib.data.download_div2k(splits=('valid',))")
+
+
+def evaluate_sets(model: nn.Module, datasets: dict[str, Dataset], scale: int = 4, device: str | torch.device = "cpu",
+                  bicubic: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Mean PSNR-Y / SSIM-Y of ``model`` and of bicubic on each of ``datasets`` (``load_sets``).
+
+    Returns {set: {"images": n, "model_psnr", "model_ssim", "bicubic_psnr", "bicubic_ssim",
+    "per_image": [...]}}, every number from ``evaluate_generator`` (the course's protocol).
+    ``bicubic``: an earlier result of this function on the same sets, whose bicubic scores
+    (they do not depend on the model) are reused instead of measured again (a sweep's points).
+    Taught in: notebook 09.
+    """
+    result = {}
+    for name, dataset in datasets.items():
+        metrics = evaluate_generator(model, dataset, scale, device, with_bicubic=bicubic is None)
+        known = {k: v for k, v in (bicubic or {}).get(name, {}).items() if k.startswith("bicubic_")}
+        result[name] = {"images": len(metrics["per_image"]), **metrics["mean"], **known,
+                        "per_image": metrics["per_image"]}
+    return result
+
+
+def sets_table(result: dict[str, dict]) -> str:
+    """``evaluate_sets``'s result as text: one row per method (bicubic first), PSNR-Y / SSIM-Y per set.
+
+    Taught in: notebook 09.
+    """
+    width = max(16, *(len(name) + 2 for name in result))
+    lines = ["method  " + "".join(f"{name:>{width}}" for name in result)]
+    for who in ("bicubic", "model"):
+        cells = (f"{m[who + '_psnr']:.2f} / {m[who + '_ssim']:.4f}" for m in result.values())
+        lines.append(f"{who:<8}" + "".join(f"{c:>{width}}" for c in cells))
+    lines.append("images  " + "".join(f"{m['images']:>{width}}" for m in result.values()))
+    return "\n".join(lines)
 
 
 def lpips_metric(device: str | torch.device = "cpu") -> tuple[Callable[[torch.Tensor, torch.Tensor], float] | None,
@@ -139,4 +217,22 @@ def write_evaluation(metrics: dict, out: str | Path) -> tuple[Path, Path]:
         writer = csv.DictWriter(f, fieldnames=list(metrics["per_image"][0]))
         writer.writeheader()
         writer.writerows(metrics["per_image"] + [{"image": "mean", **metrics["mean"]}])
+    return csv_path, json_path
+
+
+def write_sets(result: dict[str, dict], out: str | Path) -> tuple[Path, Path]:
+    """Write ``evaluate_sets``'s result as ``out/evaluation_sets.csv`` (method, set, images,
+    psnr_y, ssim_y; bicubic rows first) and ``out/evaluation_sets.json``; returns both paths.
+    Taught in: notebook 09.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, csv_path = out / "evaluation_sets.json", out / "evaluation_sets.csv"
+    json_path.write_text(json.dumps(result, indent=2))
+    with open(csv_path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["method", "set", "images", "psnr_y", "ssim_y"])
+        for who in ("bicubic", "model"):
+            for name, m in result.items():
+                writer.writerow([who, name, m["images"], f"{m[who + '_psnr']:.4f}", f"{m[who + '_ssim']:.4f}"])
     return csv_path, json_path

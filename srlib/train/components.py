@@ -41,7 +41,8 @@ def build_discriminator(recipe: Recipe) -> nn.Module:
     if recipe.discriminator == "esrgan":
         return ESRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat,
                                    norm=recipe.discriminator_norm)
-    return SRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat, norm=recipe.discriminator_norm)
+    return SRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat, depth=recipe.disc_blocks // 2,
+                              norm=recipe.discriminator_norm)
 
 
 def optimizer_and_schedule(model: nn.Module, learning_rate: float, recipe: Recipe,

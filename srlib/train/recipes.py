@@ -48,6 +48,10 @@ class Recipe:
     discriminator: str = "srgan"  # 'srgan' (SRGAN Fig. 4) or 'esrgan' (BasicSR's layout)
     discriminator_norm: str = "batch"
     disc_feat: int = 64  # discriminator width (64 in the papers)
+    # conv blocks (conv, norm, LeakyReLU) of SRGAN's discriminator: the paper's 8; every second one
+    # halves the patch, so hr_patch must be divisible by 2 ** (disc_blocks / 2). Source document
+    # 004 swept 4, 8 and 16 (notebook 09). ESRGAN's discriminator has a fixed depth.
+    disc_blocks: int = 8
     n_critic: int = 1
     gp_weight: float = 10.0
     # optimisation
@@ -84,6 +88,20 @@ class Recipe:
                              "use discriminator_norm='none', 'layer' or 'instance'")
         if self.hr_patch % self.scale:
             raise ValueError(f"hr_patch={self.hr_patch} is not a multiple of scale={self.scale}")
+        self._check_disc_blocks()
+
+    def _check_disc_blocks(self) -> None:
+        """``disc_blocks``: an even count that the discriminator and the HR patch allow."""
+        if not (isinstance(self.disc_blocks, int) and self.disc_blocks >= 2 and self.disc_blocks % 2 == 0):
+            raise ValueError(f"disc_blocks must be an even integer >= 2 (conv pairs of stride 1 and 2), "
+                             f"got {self.disc_blocks!r}")
+        if self.discriminator == "esrgan" and self.disc_blocks != 8:
+            raise ValueError(f"disc_blocks={self.disc_blocks} applies to discriminator='srgan' only; "
+                             "ESRGAN's discriminator has a fixed depth (leave disc_blocks at 8)")
+        if self.is_gan and self.discriminator == "srgan" and self.hr_patch % 2 ** (self.disc_blocks // 2):
+            raise ValueError(f"hr_patch={self.hr_patch} cannot pass {self.disc_blocks} discriminator blocks: "
+                             f"{self.disc_blocks // 2} of them halve it, so it must be divisible by "
+                             f"{2 ** (self.disc_blocks // 2)}")
 
     @property
     def is_gan(self) -> bool:

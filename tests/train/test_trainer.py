@@ -44,6 +44,22 @@ def test_wgan_gp_with_batchnorm_is_refused():
         Recipe("x", adversarial="wgan-gp", discriminator_norm="batch")
 
 
+def test_disc_blocks_sets_the_srgan_discriminators_depth_and_is_checked():
+    """Issue #24: source document 004's "discriminator conv blocks" (4, 8, 16) as a recipe field."""
+    from srlib.train.components import build_discriminator
+
+    convs = lambda recipe: sum(isinstance(m, torch.nn.Conv2d) for m in build_discriminator(recipe).modules())  # noqa: E731
+    gan = get_recipe("srgan")
+    assert gan.disc_blocks == 8 and convs(gan) == 8  # the paper's eight convolutions
+    assert convs(Recipe("x", adversarial="bce", hr_patch=48, disc_blocks=4, disc_feat=8)) == 4
+    with pytest.raises(ValueError, match="must be divisible by 256"):
+        Recipe("x", adversarial="bce", hr_patch=128, disc_blocks=16)
+    with pytest.raises(ValueError, match="even integer"):
+        Recipe("x", disc_blocks=5)
+    with pytest.raises(ValueError, match="applies to discriminator='srgan' only"):
+        Recipe("x", discriminator="esrgan", disc_blocks=4)
+
+
 def test_recipe_from_yaml(tmp_path):
     (tmp_path / "r.yaml").write_text("name: esrgan\nadversarial_weight: 0.01\nmilestones: [10, 20]\n")
     r = recipe_from_yaml(tmp_path / "r.yaml")

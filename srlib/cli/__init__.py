@@ -1,7 +1,8 @@
 """The ``srlib`` command line.
 
 ``srlib --help`` lists the subcommands. Each subcommand is a small function
-below; the heavy work lives in the library modules it calls.
+below (``srlib sweep``'s in ``sweep.py``); the heavy work lives in the library
+modules it calls.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from srlib import __version__
+from srlib.cli.sweep import add_sweep_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -103,6 +105,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     model = load_generator(args.weights)
     scale = getattr(model, "scale", 4)
+    if "," in args.data or args.data.lower() == "all":  # several sets: one row per method
+        from srlib.infer import evaluate_sets, load_sets, parse_sets, sets_table, write_sets
+
+        datasets, note = load_sets(parse_sets(args.data), scale, args.root)
+        result = evaluate_sets(model, datasets, scale, args.device)
+        print(f"PSNR-Y (dB) / SSIM-Y, x{scale}, border {scale}, 8-bit rounding")
+        print(sets_table(result) + (f"\n{note}" if note else ""))
+        csv_path, json_path = write_sets(result, args.out)
+        print(f"wrote {csv_path} and {json_path.name}")
+        return 0
     metrics = evaluate_generator(model, evaluation_set(args.data, scale, args.root), scale, args.device,
                                  with_lpips=args.lpips)
     print_evaluation(metrics)
@@ -216,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
+    add_sweep_parser(sub)
+
     p = sub.add_parser("demo", help="the main job: train a small model on the bundled photos and compare")
     p.add_argument("--minutes", type=float, default=4.0, help="training time budget (default 4)")
     p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
@@ -224,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="PSNR/SSIM of a generator beside bicubic (the literature's protocol)")
     p.add_argument("--weights", required=True, help=WEIGHTS_HELP)
-    p.add_argument("--data", default="samples", help="samples, set5, set14, b100, urban100 or a folder of HR images")
+    p.add_argument("--data", default="samples",
+                   help="samples, set5, set14, b100, urban100, div2k-valid, a folder of HR images, or several "
+                        "sets at once: set5,set14,... or all (one row per method, bicubic first)")
     p.add_argument("--root", default="data", help="where the benchmark sets live (data/benchmark/...)")
     p.add_argument("--out", default="runs/evaluate", help="folder for evaluation.csv and evaluation.json")
     p.add_argument("--device", default="cpu")
