@@ -115,20 +115,31 @@ def test_each_lesson_has_two_figures_references_and_questions(path: Path):
     assert "## Predict, then run" in prose
 
 
-def test_a_differing_stored_output_names_the_cell_both_texts_and_the_rebuild_command(tmp_path):
-    """Issue #20, bad input: nbval's report (notebook, cell, both texts) plus how to rebuild."""
+def test_a_differing_stored_output_names_the_cell_both_texts_and_the_rebuild_command():
+    """Issue #20, bad input: nbval's report (notebook, cell, both texts) plus how to rebuild.
+
+    Run as a contributor would, ``pytest path/to/notebook.ipynb`` from the repository's root
+    with its own configuration (pyproject's options, the root conftest.py), on a notebook in a
+    git-ignored folder whose stored output is wrong.
+    """
     import os
+    import shutil
     import subprocess
     import sys
+    import tempfile
 
     cell = nbformat.v4.new_code_cell("print(6 * 7)", execution_count=1,
                                      outputs=[nbformat.v4.new_output("stream", name="stdout", text="41\n")])
-    nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}}), tmp_path / "42_answer.ipynb")
-    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "nbval_hints",
-                             "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path / "42_answer.ipynb")],
-                            capture_output=True, text=True, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})
+    (ROOT / "runs").mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=ROOT / "runs", prefix="nbval-hint-"))
+    try:
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
+            "name": "python3", "display_name": "Python 3", "language": "python"}}), folder / "42_answer.ipynb")
+        env = {key: value for key, value in os.environ.items() if key != "SRLIB_PROFILE"}
+        result = subprocess.run([sys.executable, "-m", "pytest", str(folder.relative_to(ROOT) / "42_answer.ipynb")],
+                                capture_output=True, text=True, cwd=ROOT, env=env)
+    finally:
+        shutil.rmtree(folder)
     assert result.returncode == 1
     out = result.stdout
     assert "42_answer.ipynb::Cell 0" in out and "41" in out and "42" in out
