@@ -132,7 +132,9 @@ def gradient_energy(img: Image, crop_border: int = 4) -> float:
     torch (1, 3, H, W) or numpy (H, W, 3) RGB in [0, 1]. Blurry PSNR-oriented
     outputs have far less of it than the HR photo; GAN outputs more (the
     perception-distortion trade-off, Blau and Michaeli 2018, arXiv:1711.06077).
-    Taught in: notebooks 05 and 08.
+    A detail count, not a perceptual metric: noise or a stamped grid raises it
+    as much as real texture does.
+    Taught in: notebook 04, section 1; used in notebooks 05 and 08.
     """
     y, _, _ = _prepare(img, img, crop_border, True, True)
     return float(((y[..., 1:, :] - y[..., :-1, :]) ** 2).mean() + ((y[..., :, 1:] - y[..., :, :-1]) ** 2).mean())
