@@ -72,8 +72,9 @@ def interpolate_images(img_psnr: torch.Tensor, img_gan: torch.Tensor, alpha: flo
         alpha: the GAN image's weight, in [0, 1].
     Returns:
         (B, 3, H, W) in [0, 1] when both inputs are.
-    Deviation: ESRGAN blends saved 8-bit images; we blend float images (``ImageInterpolation``
-    clips each output to [0, 1] first), so after rounding, values may differ from theirs by at most one 8-bit level.
+    Deviation: ESRGAN blends saved 8-bit images; ``ImageInterpolation`` blends the float
+    outputs and the evaluation clips and rounds the blend: the two agree to one 8-bit level
+    wherever both outputs lie in [0, 1].
     """
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be in [0, 1], got {alpha}")
@@ -84,10 +85,12 @@ def interpolate_images(img_psnr: torch.Tensor, img_gan: torch.Tensor, alpha: flo
 
 
 class ImageInterpolation(nn.Module):
-    """A generator whose output is ``interpolate_images`` of two generators' clipped outputs.
+    """A generator whose output is ``interpolate_images`` of two generators' outputs.
 
     Lets image interpolation be evaluated like any model (``srlib.infer.evaluate_generator``),
-    beside network interpolation. Both generators must upscale by the same factor.
+    beside network interpolation. Both generators must upscale by the same factor. The outputs
+    are blended as the generators return them, before clipping, so alpha = 0 and 1 give exactly
+    the two generators.
 
     Args:
         psnr_model: the PSNR-oriented generator, (B, 3, h, w) -> (B, 3, sh, sw) in [0, 1].
@@ -103,6 +106,6 @@ class ImageInterpolation(nn.Module):
 
     def forward(self, img_lr: torch.Tensor) -> torch.Tensor:
         """(B, 3, h, w) LR in [0, 1] -> (B, 3, sh, sw): the blend of both generators' outputs."""
-        img_psnr = self.psnr_model(img_lr).clamp(0, 1)  # (B, 3, sh, sw)
-        img_gan = self.gan_model(img_lr).clamp(0, 1)  # (B, 3, sh, sw)
+        img_psnr = self.psnr_model(img_lr)  # (B, 3, sh, sw)
+        img_gan = self.gan_model(img_lr)  # (B, 3, sh, sw)
         return interpolate_images(img_psnr, img_gan, self.alpha)

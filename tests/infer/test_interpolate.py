@@ -62,12 +62,13 @@ def test_image_interpolation_is_the_pixelwise_blend():
         interpolate_images(img_psnr, img_gan, -0.1)
 
 
-def test_image_interpolation_module_blends_the_clipped_outputs():
+def test_image_interpolation_module_blends_the_outputs_and_keeps_the_ends():
     psnr_model = torch.nn.Upsample(scale_factor=2, mode="nearest")  # (B, 3, h, w) -> (B, 3, 2h, 2w)
-    gan_model = lambda x: psnr_model(x) * 2 - 0.5  # noqa: E731  leaves [0, 1]: clipped before blending
+    gan_model = lambda x: psnr_model(x) * 2 - 0.5  # noqa: E731  leaves [0, 1]: blended as returned
     img_lr = torch.rand(1, 3, 4, 4)
     out = ImageInterpolation(psnr_model, gan_model, 0.5)(img_lr)
     assert out.shape == (1, 3, 8, 8)
-    torch.testing.assert_close(out, (psnr_model(img_lr) + gan_model(img_lr).clamp(0, 1)) / 2)
+    torch.testing.assert_close(out, (psnr_model(img_lr) + gan_model(img_lr)) / 2)
+    assert torch.equal(ImageInterpolation(psnr_model, gan_model, 1.0)(img_lr), gan_model(img_lr))
     with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
         ImageInterpolation(psnr_model, gan_model, 2.0)
