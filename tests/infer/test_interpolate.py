@@ -1,4 +1,4 @@
-"""ESRGAN network interpolation (srlib/infer/interpolate.py) and the CLI's errors."""
+"""ESRGAN network interpolation and image interpolation (srlib/infer/interpolate.py), and the CLI's errors."""
 
 from dataclasses import replace
 
@@ -7,7 +7,8 @@ import torch
 
 from helpers import TINY_GENERATOR, saved_generator
 from srlib.cli import main
-from srlib.infer import evaluate_generator, evaluation_set, interpolate_files, interpolate_state_dicts
+from srlib.infer import (ImageInterpolation, evaluate_generator, evaluation_set, interpolate_files, interpolate_images,
+                         interpolate_state_dicts)
 from srlib.models import RRDBNet
 from srlib.models.generator_file import load_generator
 
@@ -47,3 +48,27 @@ def test_cli_errors(tmp_path, capsys):
     with pytest.raises(FileNotFoundError):
         evaluation_set("set5", root=str(tmp_path))
     assert evaluate_generator(load_generator(a), evaluation_set("samples"))["mean"]["bicubic_psnr"] > 25
+
+
+def test_image_interpolation_is_the_pixelwise_blend():
+    torch.manual_seed(0)
+    img_psnr, img_gan = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)  # (B, 3, H, W) in [0, 1]
+    assert torch.equal(interpolate_images(img_psnr, img_gan, 0.0), img_psnr)
+    assert torch.equal(interpolate_images(img_psnr, img_gan, 1.0), img_gan)
+    torch.testing.assert_close(interpolate_images(img_psnr, img_gan, 0.25), 0.75 * img_psnr + 0.25 * img_gan)
+    with pytest.raises(ValueError, match="differ in shape"):
+        interpolate_images(img_psnr, img_gan[..., :4], 0.5)
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
+        interpolate_images(img_psnr, img_gan, -0.1)
+
+
+def test_image_interpolation_module_blends_the_outputs_and_keeps_the_ends():
+    psnr_model = torch.nn.Upsample(scale_factor=2, mode="nearest")  # (B, 3, h, w) -> (B, 3, 2h, 2w)
+    gan_model = lambda x: psnr_model(x) * 2 - 0.5  # noqa: E731  leaves [0, 1]: blended as returned
+    img_lr = torch.rand(1, 3, 4, 4)
+    out = ImageInterpolation(psnr_model, gan_model, 0.5)(img_lr)
+    assert out.shape == (1, 3, 8, 8)
+    torch.testing.assert_close(out, (psnr_model(img_lr) + gan_model(img_lr)) / 2)
+    assert torch.equal(ImageInterpolation(psnr_model, gan_model, 1.0)(img_lr), gan_model(img_lr))
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
+        ImageInterpolation(psnr_model, gan_model, 2.0)
