@@ -8,7 +8,7 @@ discriminator and the dense block are read from the modules themselves.
 - ``draw_srresnet``: SRGAN's generator (Ledig et al. 2017, Fig. 4).
 - ``draw_rdb``: the dense connections of one residual dense block (ESRGAN Fig. 4).
 - ``draw_rrdb``: three RDBs nested in a residual, and RRDBNet's trunk (ESRGAN Sec. 3.1).
-- ``draw_discriminator``: the VGG-style discriminator (SRGAN Fig. 4), layer by layer.
+- ``draw_discriminator``: SRGAN's VGG-style discriminator (Sec. 2.1 and Fig. 4), layer by layer.
 - ``draw_esrgan_pipeline``: PSNR pre-training, GAN fine-tuning, network
   interpolation (ESRGAN Secs. 3.3-3.4, 4.1).
 - ``draw_relativistic_average``: the distributions of D's logits on real and fake
@@ -55,10 +55,11 @@ def _arrow(ax, start, end, rad=0.0, colour="black", label=None):
                 ha="center", va="bottom", fontsize=7, color=colour)
 
 
-def _chain(ax, labels, y=0.0, step=1.3, width=1.1, kinds=None):
+def _chain(ax, labels, y=0.0, step=1.3, width=1.1, kinds=None, height=0.9):
     """Boxes left to right joined by arrows; returns their centres."""
     kinds = kinds or ["conv"] * len(labels)
-    centres = [_box(ax, i * step, y, text, kind, width=width) for i, (text, kind) in enumerate(zip(labels, kinds))]
+    centres = [_box(ax, i * step, y, text, kind, width=width, height=height)
+               for i, (text, kind) in enumerate(zip(labels, kinds))]
     for a, b in zip(centres, centres[1:]):
         _arrow(ax, (a[0] + width / 2, a[1]), (b[0] - width / 2, b[1]))
     return centres
@@ -155,7 +156,7 @@ def draw_rrdb(num_block: int = 23, res_scale: float = 0.2, ax=None):
 
 
 def discriminator_layers(model) -> list[dict]:
-    """One row per conv of a ``VGGStyleDiscriminator``: channels, stride, size, normalisation."""
+    """One row per conv of an ``SRGANDiscriminator``: channels, stride, size, normalisation."""
     from torch import nn
 
     rows, size, layers = [], model.input_size, list(model.features)
@@ -170,15 +171,15 @@ def discriminator_layers(model) -> list[dict]:
 
 
 def draw_discriminator(model=None, ax=None):
-    """The VGG-style discriminator (SRGAN Fig. 4; ESRGAN keeps it), read from ``model``.
+    """SRGAN's VGG-style discriminator (Ledig et al. 2017, Sec. 2.1 and Fig. 4), read from ``model``.
 
     Args:
-        model: a ``srlib.models.VGGStyleDiscriminator``; default the 128-pixel one.
+        model: a ``srlib.models.SRGANDiscriminator``; default the 128-pixel one.
     """
     if model is None:
-        from srlib.models.discriminator import VGGStyleDiscriminator
+        from srlib.models.discriminator import SRGANDiscriminator
 
-        model = VGGStyleDiscriminator(input_size=128)
+        model = SRGANDiscriminator(input_size=128)
     rows = discriminator_layers(model)
     fig, ax = _axes(ax, (13, 3.0))
     labels = [f"HR or SR\n(3, {model.input_size}, {model.input_size})"]
@@ -199,21 +200,26 @@ def draw_discriminator(model=None, ax=None):
 
 
 def draw_esrgan_pipeline(ax=None):
-    """ESRGAN's two training stages and network interpolation (Secs. 3.3, 3.4 and 4.1)."""
-    fig, ax = _axes(ax, (14, 3.0))
-    stages = [("1. PSNR-oriented pre-training\nloss: L1 pixel\nAdam 2e-4", "conv"),
+    """ESRGAN's two training stages and network interpolation (Secs. 3.3, 3.4 and 4.1).
+
+    Every label is broken into short lines so that it stays inside its box and
+    off the arrows between the boxes (``tests/course/test_diagrams.py`` checks it).
+    """
+    fig, ax = _axes(ax, (13, 3.4))
+    stages = [("1. PSNR-oriented\npre-training\n\nloss: L1 pixel\nAdam 2e-4", "conv"),
               ("theta_PSNR\n(sharp edges,\nsmooth texture)", "io"),
-              ("2. GAN fine-tuning from theta_PSNR\nL_percep + 5e-3 L_G^Ra + 1e-2 L1\nAdam 1e-4, D trained alongside",
-               "up"),
+              ("2. GAN fine-tuning\nfrom theta_PSNR\n\nL_percep + 5e-3 L_G^Ra\n+ 1e-2 L1\n"
+               "Adam 1e-4,\nD trained alongside", "up"),
               ("theta_GAN\n(texture,\nsome artefacts)", "io"),
-              ("3. network interpolation\ntheta = (1 - alpha) theta_PSNR\n+ alpha theta_GAN", "block")]
-    centres = _chain(ax, [s for s, _ in stages], step=3.0, width=2.7, kinds=[k for _, k in stages])
-    _arrow(ax, (centres[1][0], -0.45), (centres[4][0] - 0.3, -0.45), rad=0.25, colour="tab:red")
-    ax.text(centres[2][0], -1.45, "both weight sets feed the interpolation: alpha in [0, 1] dials "
-            "PSNR against texture", ha="center", fontsize=8, color="tab:red")
-    ax.set_xlim(-1.6, centres[-1][0] + 1.6)
-    ax.set_ylim(-1.6, 0.8)
+              ("3. network\ninterpolation\n\ntheta =\n(1 - alpha) theta_PSNR\n+ alpha theta_GAN", "block")]
+    centres = _chain(ax, [s for s, _ in stages], step=3.0, width=2.4, height=1.5, kinds=[k for _, k in stages])
+    _arrow(ax, (centres[1][0], -0.8), (centres[4][0] - 0.3, -0.8), rad=0.25, colour="tab:red")
+    ax.text(centres[2][0], -2.05, "both weight sets feed the interpolation: alpha in [0, 1] dials "
+            "PSNR against texture", ha="center", va="center", fontsize=8, color="tab:red")
+    ax.set_xlim(-1.4, centres[-1][0] + 1.4)
+    ax.set_ylim(-2.3, 1.0)
     ax.set_title("ESRGAN's pipeline: pre-train for PSNR, fine-tune as a GAN, interpolate the weights")
+    fig.tight_layout()
     return fig
 
 

@@ -5,8 +5,8 @@ SRGAN (Ledig et al. 2017, Sec. 2.1 and Fig. 4): eight 3x3 convs with
 BatchNorm after every conv but the first, LeakyReLU(0.2), then Dense(1024),
 LeakyReLU(0.2), Dense(1). It outputs a *logit*: the sigmoid belongs in the
 loss. (A bare ``nn.LeakyReLU()`` has slope 0.01, not the paper's 0.2.)
-ESRGAN's own discriminator, BasicSR's layout, is ``ESRGANDiscriminator`` in
-``esrgan_discriminator.py``.
+ESRGAN's own discriminator, the layout BasicSR calls ``VGGStyleDiscriminator``,
+is ``ESRGANDiscriminator`` in ``esrgan_discriminator.py``.
 
 A WGAN-GP critic must not use BatchNorm: the gradient penalty is defined per
 sample, and BN makes each sample's score depend on the rest of the batch.
@@ -33,7 +33,7 @@ def make_norm(kind: str, channels: int) -> nn.Module:
 
 
 class SRGANDiscriminator(nn.Module):
-    """SRGAN discriminator (the paper's Fig. 4). (N, 3, S, S) in [0, 1] -> (N, 1) logits.
+    """SRGAN discriminator (Ledig et al. 2017, Sec. 2.1 and Fig. 4). (N, 3, S, S) in [0, 1] -> (N, 1) logits.
 
     Args:
         input_size: HR patch side S (96 for SRGAN, 128 for ESRGAN); must be
@@ -70,6 +70,3 @@ class SRGANDiscriminator(nn.Module):
                              f"got {tuple(x.shape[-2:])}; build it with input_size={x.shape[-1]}")
         return self.classifier(self.features(x))  # (N, 1) logits
 
-
-# The name this class had before ``ESRGANDiscriminator`` existed; notebooks and old code use it.
-VGGStyleDiscriminator = SRGANDiscriminator

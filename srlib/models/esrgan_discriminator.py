@@ -2,7 +2,7 @@
 
 ESRGAN (Wang et al. 2018, Sec. 3.2 and the released training code) keeps
 SRGAN's VGG-style design but builds it differently from the SRGAN paper's
-Fig. 4 (``SRGANDiscriminator``): ten convolutions in five stages, the
+Sec. 2.1 and Fig. 4 (``SRGANDiscriminator``): ten convolutions in five stages, the
 downsampling ones 4x4 with stride 2 and no bias (BatchNorm follows them),
 widths 64-64 | 128-128 | 256-256 | 512-512 | 512-512, so a 128x128 patch ends
 as a 512 x 4 x 4 map; then Linear(8192, 100), LeakyReLU(0.2), Linear(100, 1).

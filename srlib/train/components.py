@@ -37,7 +37,7 @@ def amp_dtype(device: torch.device, amp: str) -> torch.dtype | None:
 
 
 def build_discriminator(recipe: Recipe) -> nn.Module:
-    """The recipe's discriminator: SRGAN's (paper, Fig. 4) or ESRGAN's (BasicSR's layout)."""
+    """The recipe's discriminator: SRGAN's (Sec. 2.1 and Fig. 4) or ESRGAN's (BasicSR's layout)."""
     if recipe.discriminator == "esrgan":
         return ESRGANDiscriminator(input_size=recipe.hr_patch, num_feat=recipe.disc_feat,
                                    norm=recipe.discriminator_norm)

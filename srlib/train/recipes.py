@@ -45,7 +45,7 @@ class Recipe:
     perceptual_weight: float = 0.0
     adversarial: str | None = None  # None, 'bce', 'ragan' or 'wgan-gp'
     adversarial_weight: float = 0.0
-    discriminator: str = "srgan"  # 'srgan' (SRGAN Fig. 4) or 'esrgan' (BasicSR's layout)
+    discriminator: str = "srgan"  # 'srgan' (SRGAN Sec. 2.1, Fig. 4) or 'esrgan' (BasicSR's layout)
     discriminator_norm: str = "batch"
     disc_feat: int = 64  # discriminator width (64 in the papers)
     # conv blocks (conv, norm, LeakyReLU) of SRGAN's discriminator: the paper's 8; every second one

@@ -1,10 +1,11 @@
-"""SRGAN's discriminator (the paper's Fig. 4) and ESRGAN's (BasicSR's layout, names and shapes)."""
+"""SRGAN's discriminator (Sec. 2.1 and Fig. 4) and ESRGAN's (BasicSR's layout, names and shapes)."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from srlib.models import ESRGANDiscriminator, SRGANDiscriminator, VGGStyleDiscriminator
+import srlib.models
+from srlib.models import ESRGANDiscriminator, SRGANDiscriminator
 from srlib.train import get_recipe
 from srlib.train.components import build_discriminator
 
@@ -22,8 +23,15 @@ def test_srgan_discriminator_one_logit_per_image(size):
     assert d.classifier[1].out_features == 1024  # the paper's Dense(1024)
 
 
-def test_old_name_is_the_srgan_discriminator():
-    assert VGGStyleDiscriminator is SRGANDiscriminator
+def test_retired_name_says_which_class_to_use():
+    """``VGGStyleDiscriminator`` named SRGAN's layout, while BasicSR's class of that name is ESRGAN's."""
+    for get in (lambda: srlib.models.VGGStyleDiscriminator,
+                lambda: exec("from srlib.models import VGGStyleDiscriminator", {})):
+        with pytest.raises(ImportError, match="SRGANDiscriminator.*ESRGANDiscriminator"):
+            get()
+    assert "VGGStyleDiscriminator" not in srlib.models.__all__
+    with pytest.raises(AttributeError):
+        srlib.models.NoSuchName  # noqa: B018
 
 
 def test_srgan_critic_variants_have_no_batchnorm_and_are_per_sample():
