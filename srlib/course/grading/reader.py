@@ -209,13 +209,16 @@ def _node_problem(node: ast.AST, aliases: dict[str, str], fine_calls: set[int], 
                   own: set[str] = frozenset()) -> str:
     """Why this one node needs review, or ''; ``own``: the notebook's own classes and private names."""
     if isinstance(node, ast.Import):
+        taken = [a.name for a in node.names if set(a.name.split(".")) & set(forbidden)]
+        if taken:
+            return f"imports {taken[0]}, which this task asks you to write yourself"
         return next((p for a in node.names if (p := _module_problem(a.name))), "")
     if isinstance(node, ast.ImportFrom):
         if node.level:
             return "uses a relative import"
         if any(a.name == "*" for a in node.names):
             return f"imports * from {node.module} (import the names you use)"
-        taken = [a.name for a in node.names if a.name in forbidden]
+        taken = [a.name for a in node.names if a.name in forbidden or set((node.module or "").split(".")) & set(forbidden)]
         if taken:
             return f"imports {taken[0]} from {node.module}, which this task asks you to write yourself"
         return next((p for a in node.names if (p := _module_problem(f"{node.module}.{a.name}"))), "")
@@ -254,11 +257,16 @@ def _node_problem(node: ast.AST, aliases: dict[str, str], fine_calls: set[int], 
 
 def review_reasons(cells: list[str], forbidden: tuple[str, ...] = ()) -> list[str]:
     """One sentence per cell that needs an instructor's review before it runs (see the module docstring)."""
-    parsed = [parse(source) for source in cells]
-    trees = [tree for tree, _ in parsed if tree is not None]
-    aliases, own = _aliases(trees), _own_private(trees)
+    aliases, own = {}, set()
+    for source in cells:  # first reading: imports and the notebook's own names; each tree dropped after use
+        tree, _ = parse(source)
+        if tree is not None:
+            aliases.update(_aliases([tree]))
+            own |= _own_private([tree])
+        del tree
     reasons = []
-    for i, (source, (tree, error)) in enumerate(zip(cells, parsed)):
+    for i, source in enumerate(cells):  # second reading, one cell's tree at a time
+        tree, error = parse(source)
         where = f"code cell {i + 1} (`{(source.strip().splitlines() or [''])[0][:60]}`)"
         if error == "unreadable":
             reasons.append(f"{where} is too large or too deeply nested for the grader to read")

@@ -88,6 +88,21 @@ def test_what_cannot_be_read_to_the_end_is_flagged(source, reason):
     assert reasons[0].startswith("code cell 1 (`")  # names the cell
 
 
+@pytest.mark.parametrize("source", [
+    "import skimage.color\ndef rgb_to_y(img):\n    return skimage.color.rgb2ycbcr(img)[..., 0] / 255",
+    "from skimage.color import rgb2ycbcr\ndef rgb_to_y(img):\n    return rgb2ycbcr(img)[..., 0] / 255",
+    "from skimage import color\nrgb_to_y = lambda img: color.rgb2yuv(img)[..., 0]",
+    "import skimage\nrgb_to_y = lambda img: skimage.color.rgb2ycbcr(img)[..., 0] / 255",
+    "from skimage.color.colorconv import rgb2ycbcr as f"])
+def test_ex08_conversion_from_scikit_image_is_flagged(source):
+    """Red team, round 4: ``rgb_to_y = lambda img: skimage.color.rgb2ycbcr(img)[..., 0] / 255`` scored 2/2."""
+    from srlib.course.exercises.probes.ex08_evaluation_protocol import PSNR_Y, RGB_TO_Y
+
+    for probe in (RGB_TO_Y, PSNR_Y):
+        reasons = review_reasons([source], probe.forbidden)
+        assert len(reasons) == 1 and "asks you to write yourself" in reasons[0], reasons
+
+
 def test_ordinary_code_is_not_flagged():
     wrong = {src: review_reasons([src], FORBIDDEN) for src in FINE if review_reasons([src], FORBIDDEN)}
     assert not wrong, wrong

@@ -53,6 +53,26 @@ def test_a_giant_notebook_is_refused_before_it_is_read(tmp_path):
     assert "not a readable notebook" in submission_rows([str(tmp_path)], None, 22)[0]["messages"]  # the cap moves
 
 
+def test_a_notebook_of_too_much_code_gets_a_clear_row_without_being_parsed(tmp_path, monkeypatch):
+    """Red team, round 4: a 2 MB notebook of cells ``"a;" * 99_999`` took the grader to 2.1 GB and 4 minutes."""
+    import srlib.course.grading.source as source
+
+    nb = nbformat.read(SOLUTIONS / "ex03_pixel_shuffle.ipynb", as_version=4)
+    nb.cells += [nbformat.v4.new_code_cell("a;" * 99_999) for _ in range(10)]
+    nbformat.write(nb, tmp_path / "mallory.ipynb")
+    nb.metadata["srlib"] = {"exercise": "ex03_pixel_shuffle"}
+    nbformat.write(nb, tmp_path / "mallory.ipynb")
+    monkeypatch.setattr(source.ast, "parse", lambda *a, **k: pytest.fail("the capped notebook was parsed"))
+    (row,) = submission_rows([str(tmp_path / "mallory.ipynb")], None, 20)
+    assert row["exercise"] == "" and row["tasks"] == {}
+    assert "1.9 MB of code in its cells, more than the grader reads (1 MB, --max-code-mb)" in row["messages"]
+    _, cells, problem = read_notebook(tmp_path / "mallory.ipynb", None, 20)
+    assert cells == [] and "--max-code-mb" in problem
+    monkeypatch.undo()
+    (row,) = submission_rows([str(tmp_path / "mallory.ipynb")], None, 20, max_code_mb=3)  # the cap moves
+    assert row["exercise"] == "ex03_pixel_shuffle" and not row["messages"]
+
+
 def test_bad_inputs_get_a_row_each(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "notes.txt").write_text("hi")
