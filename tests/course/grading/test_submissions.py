@@ -128,7 +128,24 @@ def test_csv_cells_cannot_start_a_formula(tmp_path):
     assert victim.read_text() == "keep me" and not (tmp_path / "linked.csv").is_symlink()
     write_feedback(rows, tmp_path / "fb")
     assert [p.name for p in (tmp_path / "fb").iterdir()] == [feedback_name(rows[0]["student"])]
-    assert feedback_name("../../etc/passwd") == "_.._etc_passwd.md" and feedback_name("...") == "student.md"
+    assert feedback_name("../../etc/passwd").startswith("_.._etc_passwd-") and feedback_name("...").startswith("student-")
+
+
+def test_feedback_files_never_clash_and_escape_what_students_wrote(tmp_path):
+    """Red team, round 4: alice_ex02_rrdb.ipynb and alice~ex02_rrdb.ipynb both became alice_ex02_rrdb.md."""
+    task = {"points": 0, "max": 3, "messages": ["[click](http://evil) <img src=x> # heading"], "passed": [],
+            "review": "", "accepted": False}
+    students = ["alice_ex02_rrdb", "alice~ex02_rrdb", "Alice_ex02_rrdb", "alice ex02_rrdb"]
+    rows = [{"student": s, "exercise": "ex02_rrdb", "file": f"{s}.ipynb", "total": 0, "max": 3,
+             "messages": "", "tasks": {"rrdb": task}} for s in students]
+    rows.append(dict(rows[0], student=feedback_name("alice~ex02_rrdb")[:-3]))  # planted: another's hashed name
+    write_feedback(rows, tmp_path / "fb")
+    files = sorted((tmp_path / "fb").iterdir())
+    assert len(files) == 5 and len({f.name.casefold() for f in files}) == 5, [f.name for f in files]
+    for f in files:
+        text = f.read_text()
+        assert "\\[click\\]\\(http://evil\\)" in text and "\\<img" in text and "\\# heading" in text, text
+        assert "](" not in text and "<img" not in text.replace("\\<img", "")
 
 
 def test_accepted_tasks_are_parsed_and_checked(tmp_path):
