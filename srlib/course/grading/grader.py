@@ -17,7 +17,9 @@ For each task of each notebook the grader
 The judges are loaded before any student code runs, the installed srlib is
 hashed at the start and verified after every task, every notebook is read
 (and hashed) before any student code runs, and the CSV is written once, after
-the batch (``srlib.course.grading.report``). Taught in: README (instructors' section).
+the batch (``srlib.course.grading.report``); meanwhile each finished row is
+synced to a progress file beside it, so a killed grader leaves the rows
+graded so far, marked incomplete. Taught in: README (instructors' section).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from srlib.course.exercises import EXERCISES, Exercise, Task, judge
 from srlib.course.grading.integrity import Fingerprint
 from srlib.course.grading.limits import Limits
 from srlib.course.grading.reader import review_reasons
-from srlib.course.grading.report import closing_lines, printable, write_csv, write_feedback
+from srlib.course.grading.report import Progress, closing_lines, printable, write_csv, write_feedback
 from srlib.course.grading.review import parse_accepted
 from srlib.course.grading.runner import Session, read_report
 from srlib.course.grading.source import cells_for, prepare
@@ -145,6 +147,7 @@ def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = N
     rows: list[dict] = []
     try:
         rows = submission_rows(paths, exercise, max_notebook_mb, max_code_mb)  # read before any student code
+        progress_file = Progress(Path(out_csv), session.name)  # the rows so far, should the grader be killed
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for row in rows:
                 if row["exercise"]:
@@ -157,11 +160,13 @@ def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = N
                               flush=True)
                 if row["messages"] and progress:
                     print(printable(f"{row['student']:<20} {row['messages']}"), flush=True)
+                progress_file.add(row)
     finally:
         session.close()
     changed = sorted(fingerprint.reported | set(fingerprint.changed()))
     missing = {m for r in rows for res in r["tasks"].values() for m in res.get("missing", [])}
     write_csv(rows, Path(out_csv), session.name)
+    progress_file.done()
     if feedback:
         write_feedback(rows, Path(feedback))
     for line in closing_lines(rows, session.name, missing, changed):

@@ -62,7 +62,7 @@ BLOCKED_PARTS = {  # parts of allowed packages that load, build or run code, wri
     "torch.profiler", "torch.autograd.profiler", "torchvision.io", "torchvision.datasets", "numpy.ctypeslib",
     "numpy.f2py", "torch.utils.collect_env", "torch.utils.hipify", "torch.utils.bottleneck", "torch.testing",
     "numpy.distutils", "numpy.testing", "PIL.ImageMath", "scipy.weave", "scipy.io", "skimage.io"}
-BLOCKED_NAMES = {b.rsplit(".", 1)[1] for b in BLOCKED_PARTS}  # flagged as attributes of any object: ``T = torch; T.jit``
+BLOCKED_NAMES = {b.rsplit(".", 1)[1] for b in BLOCKED_PARTS}  # flagged read from anything: ``T = torch; T.jit``
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals", "breakpoint", "open", "input",
            "exit", "quit", "help", "getattr", "setattr", "delattr", "hasattr", "memoryview"}
 NAMED_ACCESS = ("getattr", "setattr", "delattr", "hasattr")  # fine with a constant name, or a plain one on self
@@ -218,7 +218,8 @@ def _node_problem(node: ast.AST, aliases: dict[str, str], fine_calls: set[int], 
             return "uses a relative import"
         if any(a.name == "*" for a in node.names):
             return f"imports * from {node.module} (import the names you use)"
-        taken = [a.name for a in node.names if a.name in forbidden or set((node.module or "").split(".")) & set(forbidden)]
+        in_path = set((node.module or "").split(".")) & set(forbidden)  # from skimage.color.colorconv import ...
+        taken = [a.name for a in node.names if a.name in forbidden or in_path]
         if taken:
             return f"imports {taken[0]} from {node.module}, which this task asks you to write yourself"
         return next((p for a in node.names if (p := _module_problem(f"{node.module}.{a.name}"))), "")

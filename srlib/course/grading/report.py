@@ -12,7 +12,9 @@ letters, digits, ``.``, ``_`` and ``-`` replaced, and then a short hash of the
 name when that changed it or when two names would give one file (also with
 case ignored, as on macOS or Windows): ``alice~ex02`` and ``alice_ex02`` get
 two files. What students wrote (names, file names, messages, cells) is
-escaped in the markdown, so it cannot add headings, links or HTML. What reaches the console
+escaped in the markdown, so it cannot add headings, links or HTML. While the batch runs, each
+finished row is also appended (and synced) to ``<csv name>.incomplete.csv``,
+removed once the CSV is written (``Progress``). What reaches the console
 has its control characters replaced: a folder name cannot send escape codes to
 the instructor's terminal. Taught in: README (instructors' section).
 """
@@ -85,6 +87,45 @@ def write_csv(rows: list[dict], path: Path, confinement: str) -> None:
 
 def _tag(student: str) -> str:
     return hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+class Progress:
+    """The rows graded so far, each written durably as it finishes, in a file of the grader's beside the CSV
+    (``grades.incomplete.csv``), every row marked incomplete: if the grader is killed, the work done stands.
+
+    The CSV itself is still written once, after the batch; this file is removed then. Student processes
+    cannot reach it in the sandbox (only ``/tmp`` of their own is writable there); unconfined they can, as
+    they can reach the CSV's folder."""
+
+    COLUMNS = ["status", "student", "exercise", "file", "tasks", "total", "max", "needs_review", "confinement",
+               "messages"]
+
+    def __init__(self, out: Path, confinement: str):
+        self.path, self.confinement = out.with_name(f"{out.stem}.incomplete.csv"), confinement
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_symlink() or self.path.exists():
+            self.path.unlink()  # never written through a planted link
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        self.file = os.fdopen(fd, "w", newline="")
+        self.writer = csv.writer(self.file)
+        self._write(self.COLUMNS)
+
+    def _write(self, cells: list) -> None:
+        self.writer.writerow([neutralise(c) for c in cells])
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def add(self, r: dict) -> None:
+        tasks = "; ".join(f"{k}: {res['points']}/{res['max']}" for k, res in r["tasks"].items())
+        messages = "; ".join(filter(None, [r["messages"]] + [f"{k}: {m}" for k, res in r["tasks"].items()
+                                                               for m in res["messages"]]))
+        self._write(["incomplete: srlib grade did not finish", r["student"], r["exercise"], r["file"], tasks,
+                     r["total"], r["max"], review_cell(r), self.confinement, messages])
+
+    def done(self) -> None:
+        """The CSV is written: this file goes."""
+        self.file.close()
+        self.path.unlink(missing_ok=True)
 
 
 def feedback_name(student: str, tagged: bool = False) -> str:
