@@ -20,11 +20,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise ValueError(f"--timeout must be positive, got {args.timeout:g}")
     if args.max_notebook_mb <= 0:
         raise ValueError(f"--max-notebook-mb must be positive, got {args.max_notebook_mb:g}")
+    if args.max_code_mb <= 0:
+        raise ValueError(f"--max-code-mb must be positive, got {args.max_code_mb:g}")
     limits = Limits(memory_mb=args.memory, cpu_seconds=args.cpu_seconds or int(args.timeout) + 30,
                     allow_processes=args.allow_processes)
     rows = grade(args.submissions, args.out, args.feedback, args.timeout, args.exercise, limits=limits,
                  unconfined=args.unconfined, accept=args.accept, accept_file=args.accept_file,
-                 max_notebook_mb=args.max_notebook_mb)
+                 max_notebook_mb=args.max_notebook_mb, max_code_mb=args.max_code_mb)
     print(f"graded {len(rows)} submission(s); wrote {args.out}" + (f" and {args.feedback}/" if args.feedback else ""))
     return 0
 
@@ -50,4 +52,6 @@ def add_grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--accept-file", default=None, help="a file of accepted STUDENT:TASK lines")
     p.add_argument("--max-notebook-mb", type=float, default=20,
                    help="larger notebooks are not read (default 20)")
+    p.add_argument("--max-code-mb", type=float, default=1,
+                   help="notebooks with more code in their cells are not read (default 1)")
     p.set_defaults(func=cmd_grade)

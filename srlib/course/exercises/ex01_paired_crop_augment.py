@@ -8,6 +8,8 @@ came from. Taught in: notebook 01, sections on patches and augmentation.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from srlib.course.exercises.core import Exercise, Step, Task, expect_count
@@ -43,6 +45,8 @@ def _judge_random(crops, i):
     last_top, last_left = i.img_lr.shape[0] - i.patch, i.img_lr.shape[1] - i.patch
     if max(c[0] for c in corners) != last_top or max(c[1] for c in corners) != last_left:
         return "crops never reach the bottom/right border: the corner range is one too short"
+    if min(c[0] for c in corners) != 0 or min(c[1] for c in corners) != 0:
+        return "crops never start at the top/left border (row or column 0): the corner range should start at 0"
 
 
 # --------------------------------------------------------------- dihedral pair
@@ -77,6 +81,28 @@ def _judge_bits(outs, i):
                 + (f", but it does: {does[0]}" if does else ""))
 
 
+def _composed(k: int, img, order):
+    """``img`` with the transforms of ``k``'s set bits applied in ``order`` (bits 1, 2, 4 in some order)."""
+    for bit in order:
+        img = SINGLE_BITS[bit][1](img) if k & bit else img
+    return img
+
+
+def _judge_every_k(outs, i):
+    """Every k, not only the single bits: the composition of its bits' transforms, on LR and on HR."""
+    expect_count(outs, 8, "transformed pairs")
+    orders = list(itertools.permutations(SINGLE_BITS))
+    for k, (lr, hr) in enumerate(outs):
+        single = SINGLE_BITS.get(k, (None, None))[1]
+        if single is not None and not (lr.shape == single(i.img_lr).shape and np.array_equal(lr, single(i.img_lr))):
+            continue  # a single bit done wrong is named by the step before
+        if not any(all(got.shape == want.shape and np.array_equal(got, want) for got, want in
+                       ((lr, _composed(k, i.img_lr, order)), (hr, _composed(k, i.img_hr, order))))
+                   for order in orders):
+            bits = " + ".join(SINGLE_BITS[b][0].split(" (")[0] for b in SINGLE_BITS if k & b) or "the identity"
+            return f"k={k} should apply its bits' transforms together ({bits}) to LR and to HR"
+
+
 def _judge_same_on_both(outs, i):
     expect_count(outs, 8, "transformed pairs")
     for k, (lr, hr) in enumerate(outs):
@@ -99,5 +125,6 @@ EXERCISE = Exercise("ex01_paired_crop_augment", "01", "Paired crop and augmentat
         Step("8 distinct transforms", probe.transforms, _judge_distinct),
         Step("bit 0 flips left-right, bit 1 up-down, bit 2 transposes", probe.transforms, _judge_bits),
         Step("the same transform on LR and HR", probe.transforms, _judge_same_on_both),
+        Step("every k combines its bits' transforms", probe.transforms, _judge_every_k),
     ), library=("srlib.data.transforms",)),
 ))

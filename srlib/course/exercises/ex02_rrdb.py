@@ -107,6 +107,30 @@ def _judge_outer_residual(out, i):
         return "with identity dense blocks the output should be x + 0.2 * x = 1.2 x"
 
 
+def reference_rrdb(x, chain, beta=0.2):
+    """ESRGAN's RRDB as a function of its 15 convs' weights: x + beta * rdb3(rdb2(rdb1(x)))."""
+    out = x
+    for k in range(3):
+        out = reference_rdb(out, chain[5 * k: 5 * k + 5])
+    return x + beta * out
+
+
+def _judge_rrdb_output(observed, i):
+    if observed["out"] is None:
+        return ("cannot run the RRDB with chosen weights: it should hold three dense blocks of five convolutions "
+                "(with biases), created in order")
+    got = torch.from_numpy(np.asarray(observed["out"], dtype=np.float32))
+    want = reference_rrdb(i.x_small, i.chain)
+    if got.shape != want.shape:
+        return f"expected output shape {tuple(want.shape)}, got {tuple(got.shape)}"
+    if torch.allclose(got, want, atol=1e-4, rtol=1e-4):
+        return None
+    if torch.allclose(got, reference_rrdb(i.x_small, i.chain, beta=1.0), atol=1e-4, rtol=1e-4):
+        return "the outer residual scaling is missing: the output is x + 0.2 * rdb3(rdb2(rdb1(x)))"
+    return (f"with chosen weights your RRDB's output differs from x + 0.2 * rdb3(rdb2(rdb1(x))) "
+            f"(largest difference {float((got - want).abs().max()):.3g}): are the three blocks run in a chain?")
+
+
 LIBRARY = ("srlib.models.rrdb",)
 EXERCISE = Exercise("ex02_rrdb", "02", "The residual dense block and RRDB", (
     Task(probe.RDB, 3, (
@@ -118,5 +142,6 @@ EXERCISE = Exercise("ex02_rrdb", "02", "The residual dense block and RRDB", (
         Step("output shape", probe.rrdb_structure, _judge_rrdb_shape),
         Step("three distinct dense blocks", probe.rrdb_structure, _judge_distinct),
         Step("outer residual x + 0.2 * ...", probe.rrdb_identity_blocks, _judge_outer_residual),
+        Step("three dense blocks in a chain, with chosen weights", probe.rrdb_output, _judge_rrdb_output),
     ), LIBRARY),
 ))

@@ -17,7 +17,9 @@ For each task of each notebook the grader
 The judges are loaded before any student code runs, the installed srlib is
 hashed at the start and verified after every task, every notebook is read
 (and hashed) before any student code runs, and the CSV is written once, after
-the batch (``srlib.course.grading.report``). Taught in: README (instructors' section).
+the batch (``srlib.course.grading.report``); meanwhile each finished row is
+synced to a progress file beside it, so a killed grader leaves the rows
+graded so far, marked incomplete. Taught in: README (instructors' section).
 """
 
 from __future__ import annotations
@@ -32,11 +34,11 @@ from srlib.course.exercises import EXERCISES, Exercise, Task, judge
 from srlib.course.grading.integrity import Fingerprint
 from srlib.course.grading.limits import Limits
 from srlib.course.grading.reader import review_reasons
-from srlib.course.grading.report import closing_lines, printable, write_csv, write_feedback
+from srlib.course.grading.report import Progress, closing_lines, printable, write_csv, write_feedback
 from srlib.course.grading.review import parse_accepted
 from srlib.course.grading.runner import Session, read_report
-from srlib.course.grading.source import cells_for, runnable
-from srlib.course.grading.submissions import MAX_NOTEBOOK_MB, read_notebook, submission_rows
+from srlib.course.grading.source import cells_for, prepare
+from srlib.course.grading.submissions import MAX_CODE_MB, MAX_NOTEBOOK_MB, read_notebook, submission_rows
 
 JUDGING = threading.Lock()  # judges seed torch's global generator (exercise 07's networks): one judge at a time
 
@@ -59,15 +61,17 @@ def _student_messages(record: dict) -> list[str]:
 
 
 def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float, session: Session,
-               accepted: bool = False) -> dict:
-    """The result of one task: points (the task's or 0), what passed, what to fix, what needs review."""
+               accepted: bool = False, prepared: tuple[list[set[str]], list[str]] | None = None) -> dict:
+    """The result of one task: points (the task's or 0), what passed, what to fix, what needs review.
+
+    ``prepared``: ``source.prepare(cells)``, each cell read once for all the notebook's tasks."""
     result = {"task": task.name, "points": 0, "max": task.points, "messages": [], "passed": [], "review": "",
               "accepted": False, "missing": []}
-    needed = cells_for(cells, task.obj)
+    names, runs = prepared or prepare(cells)
+    needed = cells_for(runs, task.obj, names)
     if needed is None:
         result["messages"].append(f"`{task.obj}` is not defined anywhere in the notebook")
         return result
-    needed = runnable(needed)
     reasons = review_reasons(needed, task.forbidden)
     if reasons:
         result["review"], result["accepted"] = "; ".join(reasons), accepted
@@ -100,17 +104,21 @@ def grade_task(cells: list[str], exercise: Exercise, task: Task, timeout: float,
 
 
 def _grade_row(row: dict, timeout: float, session: Session, accepted: set, pool: ThreadPoolExecutor,
-               fingerprint: Fingerprint, max_mb: float) -> None:
+               fingerprint: Fingerprint, max_mb: float, max_code_mb: float = MAX_CODE_MB) -> None:
     """Fill ``row`` with its tasks' results (one student process per task, ``pool`` wide)."""
     exercise = EXERCISES[row["exercise"]]
     row["max"] = sum(t.points for t in exercise.tasks)
-    _, cells, problem = read_notebook(row["path"], row["exercise"], max_mb, digest=row["digest"])
+    _, cells, problem = read_notebook(row["path"], row["exercise"], max_mb, digest=row["digest"],
+                                      max_code_mb=max_code_mb)
     if problem:
         row["messages"] = "; ".join(filter(None, [row["messages"], problem]))
         return
 
+    prepared = prepare(cells)  # each cell read once, for all the tasks
+
     def one(task: Task) -> dict:
-        result = grade_task(cells, exercise, task, timeout, session, (row["student"], task.name) in accepted)
+        result = grade_task(cells, exercise, task, timeout, session, (row["student"], task.name) in accepted,
+                            prepared)
         changed = fingerprint.changed()
         if changed:  # this task (or one beside it) changed the installed library: a person must look
             result["points"], result["accepted"] = 0, False
@@ -124,7 +132,8 @@ def _grade_row(row: dict, timeout: float, session: Session, accepted: set, pool:
 def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = None, timeout: float = 120,
           exercise: str | None = None, progress: bool = True, limits: Limits | None = None,
           unconfined: bool = False, accept: list[str] = (), accept_file: str | None = None,
-          max_notebook_mb: float = MAX_NOTEBOOK_MB, bwrap: str | None = None) -> list[dict]:
+          max_notebook_mb: float = MAX_NOTEBOOK_MB, bwrap: str | None = None,
+          max_code_mb: float = MAX_CODE_MB) -> list[dict]:
     """Grade every submission; write the CSV (and feedback) once, at the end; return the rows.
 
     Raises ConfinementUnavailable (a ValueError) when student code cannot be
@@ -137,12 +146,13 @@ def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = N
     workers = 1 if unconfined else max(1, min(4, os.cpu_count() or 1))  # unconfined: one task at a time
     rows: list[dict] = []
     try:
-        rows = submission_rows(paths, exercise, max_notebook_mb)  # every notebook read before any student code
+        rows = submission_rows(paths, exercise, max_notebook_mb, max_code_mb)  # read before any student code
+        progress_file = Progress(Path(out_csv), session.name)  # the rows so far, should the grader be killed
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for row in rows:
                 if row["exercise"]:
                     try:
-                        _grade_row(row, timeout, session, accepted, pool, fingerprint, max_notebook_mb)
+                        _grade_row(row, timeout, session, accepted, pool, fingerprint, max_notebook_mb, max_code_mb)
                     except Exception as exc:  # noqa: BLE001 - one notebook must never stop the class
                         row["messages"] = f"the grader could not grade this notebook ({exc.__class__.__name__}: {exc})"
                     if progress:
@@ -150,11 +160,13 @@ def grade(paths: list[str], out_csv: str | Path, feedback: str | Path | None = N
                               flush=True)
                 if row["messages"] and progress:
                     print(printable(f"{row['student']:<20} {row['messages']}"), flush=True)
+                progress_file.add(row)
     finally:
         session.close()
     changed = sorted(fingerprint.reported | set(fingerprint.changed()))
     missing = {m for r in rows for res in r["tasks"].values() for m in res.get("missing", [])}
     write_csv(rows, Path(out_csv), session.name)
+    progress_file.done()
     if feedback:
         write_feedback(rows, Path(feedback))
     for line in closing_lines(rows, session.name, missing, changed):

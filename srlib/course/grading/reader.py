@@ -12,7 +12,13 @@ that it runs and scores as any other. Flagged, not guessed:
 - dynamic code: ``exec``, ``eval``, ``compile``, ``__import__``, ``globals``,
   ``vars``, ... under any name (``run = exec`` is flagged, as is
   ``functools.reduce(getattr, ...)``), ``getattr``/``setattr`` with a computed
-  name, a string annotation (``typing.get_type_hints`` would evaluate it);
+  name, a string anywhere in an annotation or a type (``x: List["code"]``,
+  ``list["code"]``: ``typing.get_type_hints`` would evaluate it), typing's
+  evaluators (``ForwardRef``, ``get_type_hints``);
+- private attributes (``_x``) of any object but the notebook's own (``self._x``
+  where the notebook defines ``_x``), so ``T = torch; T._C`` and
+  ``ForwardRef(...)._evaluate`` are flagged, and the blocked parts below read as
+  attributes of anything (``T.jit``, ``T.library``);
 - reaching into the process or its files: dunder attributes, frames and
   tracebacks (``f_back``, ``gi_frame``), private module attributes
   (``torch._C``), the usual ways to open, read or write files
@@ -54,8 +60,9 @@ BLOCKED_PARTS = {  # parts of allowed packages that load, build or run code, wri
     "torch.distributed", "torch.fx", "torch.compiler", "torch.export", "torch.utils.cpp_extension",
     "torch.utils.benchmark", "torch.utils.model_zoo", "torch.utils.tensorboard", "torch.classes", "torch.onnx",
     "torch.profiler", "torch.autograd.profiler", "torchvision.io", "torchvision.datasets", "numpy.ctypeslib",
-    "numpy.f2py",
-    "numpy.distutils", "numpy.testing", "PIL.ImageMath", "scipy.weave"}
+    "numpy.f2py", "torch.utils.collect_env", "torch.utils.hipify", "torch.utils.bottleneck", "torch.testing",
+    "numpy.distutils", "numpy.testing", "PIL.ImageMath", "scipy.weave", "scipy.io", "skimage.io"}
+BLOCKED_NAMES = {b.rsplit(".", 1)[1] for b in BLOCKED_PARTS}  # flagged read from anything: ``T = torch; T.jit``
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals", "breakpoint", "open", "input",
            "exit", "quit", "help", "getattr", "setattr", "delattr", "hasattr", "memoryview"}
 NAMED_ACCESS = ("getattr", "setattr", "delattr", "hasattr")  # fine with a constant name, or a plain one on self
@@ -63,6 +70,10 @@ ANYWHERE = {  # attribute names that reach code, frames or files whatever object
     "exec", "compile", "load", "loads", "save", "ops", "get_type_hints", "load_inline", "load_library",
     "f_back", "f_locals", "f_globals", "f_builtins", "f_code", "gi_frame", "gi_code", "cr_frame", "ag_frame",
     "tb_frame", "tb_next", "attrgetter", "methodcaller", "model_zoo", "load_url", "safe_eval",
+    # typing's evaluators of strings as code (``ForwardRef("exec")._evaluate(...)``, ``get_type_hints``)
+    "ForwardRef", "evaluate_forward_ref", "get_annotations", "TypeAliasType",
+    # what runs a command (``torch.utils.collect_env.run``)
+    "system", "popen", "Popen", "check_output", "check_call", "getoutput", "getstatusoutput", "run_and_read_all",
     # modules that other modules re-export (torch.serialization.pickle, numpy's os): reached as attributes
     "sys", "os", "posix", "builtins", "gc", "importlib", "ctypes", "subprocess", "inspect", "pickle", "marshal",
     "shutil", "pathlib", "tempfile", "threading", "multiprocessing", "socket", "runpy", "weakref", "traceback",
@@ -111,7 +122,59 @@ def _module_problem(name: str) -> str:
         return f"uses {name}, which loads or runs code, or writes files"
     if any(p.startswith("_") for p in parts[1:]):
         return f"uses {name}, a private part of {parts[0]}"
+    if any(p in ANYWHERE for p in parts[1:]):
+        return f"uses {name}, which an exercise does not need"
     return ""
+
+
+def _own_private(trees: list[ast.Module]) -> set[str]:
+    """The private names (``_x``, not dunders) the notebook gives its own objects: ``self._x = ...``, methods
+    and class attributes defined in its classes. Only these may be read on ``self``, ``cls`` or its classes."""
+    own = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                own.add(node.attr)
+            elif isinstance(node, ast.ClassDef):
+                own.add(node.name)
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                        own.add(item.name)
+                    elif isinstance(item, ast.Assign | ast.AnnAssign):
+                        targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+                        own |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return own
+
+
+def _is_private(attr: str) -> bool:
+    return attr.startswith("_") and not (attr.startswith("__") and attr.endswith("__"))
+
+
+def _private_problem(base: ast.AST | None, attr: str, own: set[str]) -> str:
+    """Why reading private ``attr`` (``_x``) on ``base`` needs review: fine only for the notebook's own ``_x`` read
+    on ``self``, ``cls`` or one of its own classes (``T = torch; T._C`` or ``ForwardRef(...)._evaluate`` are not)."""
+    if not _is_private(attr):
+        return ""
+    if isinstance(base, ast.Name) and (base.id in ("self", "cls") or base.id in own) and attr in own:
+        return ""
+    return f"uses .{attr}, a private part of an object that is not your own"
+
+
+def _string_in(note: ast.AST | None) -> bool:
+    """Any string constant anywhere inside an annotation (``x: "code"``, ``x: typing.List["code"]``)."""
+    return note is not None and any(isinstance(n, ast.Constant) and isinstance(n.value, str) for n in ast.walk(note))
+
+
+GENERICS = {"list", "dict", "tuple", "set", "frozenset", "type"}  # ``list["code"]`` becomes a forward reference
+
+
+def _typing_subscript(node: ast.Subscript, aliases: dict[str, str]) -> bool:
+    """``typing.List["code"]``, ``Optional["code"]``, ``list["code"]``: a string that typing may evaluate later."""
+    dotted = _dotted(node.value) or ""
+    root, _, rest = dotted.partition(".")
+    full = f"{aliases[root]}.{rest}".rstrip(".") if root in aliases else dotted
+    typing_like = full in GENERICS or full.split(".")[0] in ("typing", "typing_extensions", "collections")
+    return typing_like and _string_in(node.slice)
 
 
 def _plain_name_on_self(call: ast.Call) -> bool:
@@ -129,35 +192,40 @@ def _plain_name_on_self(call: ast.Call) -> bool:
     return isinstance(head, ast.Constant) and isinstance(head.value, str) and head.value[:1].isalpha()
 
 
-def _named_access(call: ast.Call) -> str:
+def _named_access(call: ast.Call, own: set[str]) -> str:
     """Why a getattr/setattr/delattr/hasattr call needs review, or ''."""
     key = call.args[1] if len(call.args) > 1 else None
     if isinstance(key, ast.Constant) and isinstance(key.value, str):
         name = key.value
-        if name.startswith("__") and name not in ALLOWED_DUNDERS or name in ANYWHERE:
+        if name.startswith("__") and name not in ALLOWED_DUNDERS or name in ANYWHERE or name in BLOCKED_NAMES:
             return f"reads attribute {name}, which an exercise does not need"
-        return ""
+        return _private_problem(call.args[0], name, own)
     if _plain_name_on_self(call):
         return ""
     return f"calls {call.func.id}() with a computed attribute name (dynamic code the grader cannot read)"
 
 
-def _node_problem(node: ast.AST, aliases: dict[str, str], fine_calls: set[int], forbidden: tuple[str, ...]) -> str:
-    """Why this one node needs review, or ''."""
+def _node_problem(node: ast.AST, aliases: dict[str, str], fine_calls: set[int], forbidden: tuple[str, ...],
+                  own: set[str] = frozenset()) -> str:
+    """Why this one node needs review, or ''; ``own``: the notebook's own classes and private names."""
     if isinstance(node, ast.Import):
+        taken = [a.name for a in node.names if set(a.name.split(".")) & set(forbidden)]
+        if taken:
+            return f"imports {taken[0]}, which this task asks you to write yourself"
         return next((p for a in node.names if (p := _module_problem(a.name))), "")
     if isinstance(node, ast.ImportFrom):
         if node.level:
             return "uses a relative import"
         if any(a.name == "*" for a in node.names):
             return f"imports * from {node.module} (import the names you use)"
-        taken = [a.name for a in node.names if a.name in forbidden]
+        in_path = set((node.module or "").split(".")) & set(forbidden)  # from skimage.color.colorconv import ...
+        taken = [a.name for a in node.names if a.name in forbidden or in_path]
         if taken:
             return f"imports {taken[0]} from {node.module}, which this task asks you to write yourself"
         return next((p for a in node.names if (p := _module_problem(f"{node.module}.{a.name}"))), "")
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in NAMED_ACCESS:
         fine_calls.add(id(node.func))
-        return _named_access(node)
+        return _named_access(node, own)
     if isinstance(node, ast.Name):
         if node.id in DYNAMIC and id(node) not in fine_calls:
             return f"uses {node.id} (dynamic code the grader cannot read)"
@@ -170,30 +238,42 @@ def _node_problem(node: ast.AST, aliases: dict[str, str], fine_calls: set[int], 
             return f"uses {attr}, which an exercise does not need"
         if attr in ANYWHERE:
             return f"uses .{attr}, which an exercise does not need"
+        if attr in BLOCKED_NAMES:
+            return f"uses .{attr}, which loads or runs code, or writes files (whatever it is read from)"
         if attr in forbidden:
             return f"uses {attr}, which this task asks you to write yourself"
+        if why := _private_problem(node.value if isinstance(node, ast.Attribute) else None, attr, own):
+            return why
     if isinstance(node, ast.Attribute) and (dotted := _dotted(node)) and dotted.split(".")[0] in aliases:
         root, _, rest = dotted.partition(".")
         return _module_problem(f"{aliases[root]}.{rest}")
     if isinstance(node, ast.arg | ast.AnnAssign | ast.FunctionDef | ast.AsyncFunctionDef):
         note = node.returns if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else node.annotation
-        if isinstance(note, ast.Constant) and isinstance(note.value, str):
+        if _string_in(note):
             return "has a string annotation (typing would evaluate it as code)"
+    if isinstance(node, ast.Subscript) and _typing_subscript(node, aliases):
+        return "has a string inside a type (a string annotation: typing would evaluate it as code)"
     return ""
 
 
 def review_reasons(cells: list[str], forbidden: tuple[str, ...] = ()) -> list[str]:
     """One sentence per cell that needs an instructor's review before it runs (see the module docstring)."""
-    parsed = [parse(source) for source in cells]
-    aliases = _aliases([tree for tree, _ in parsed if tree is not None])
+    aliases, own = {}, set()
+    for source in cells:  # first reading: imports and the notebook's own names; each tree dropped after use
+        tree, _ = parse(source)
+        if tree is not None:
+            aliases.update(_aliases([tree]))
+            own |= _own_private([tree])
+        del tree
     reasons = []
-    for i, (source, (tree, error)) in enumerate(zip(cells, parsed)):
+    for i, source in enumerate(cells):  # second reading, one cell's tree at a time
+        tree, error = parse(source)
         where = f"code cell {i + 1} (`{(source.strip().splitlines() or [''])[0][:60]}`)"
         if error == "unreadable":
             reasons.append(f"{where} is too large or too deeply nested for the grader to read")
         fine_calls: set[int] = set()
         for node in ast.walk(tree) if tree is not None else ():
-            why = _node_problem(node, aliases, fine_calls, forbidden)
+            why = _node_problem(node, aliases, fine_calls, forbidden, own)
             if why:
                 reasons.append(f"{where} {why}")
                 break

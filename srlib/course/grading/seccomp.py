@@ -4,12 +4,20 @@ The student process installs it on itself after its imports, before any
 student code runs; threads inherit it. Rules (each has a test in
 ``tests/course/grading/test_limits.py``):
 
-1. ``fork`` and ``vfork`` fail with EPERM, ``clone`` without ``CLONE_THREAD``
-   too, and ``clone3`` with ENOSYS (so libc falls back to ``clone``):
-   no new processes, so no fork bomb and nothing that outlives the task;
-   threads still start. ``allow_processes`` lifts this rule, not the next ones.
-2. ``kill``, ``tkill`` and ``tgkill`` work only on the process itself: no
-   signal to the grader or to anyone else.
+1. ``fork`` and ``vfork`` fail with EPERM, ``clone`` too (a new process, and
+   a new thread: ``CLONE_THREAD``), and ``clone3`` with ENOSYS (so libc falls
+   back to ``clone``): no new processes, so no fork bomb and nothing that
+   outlives the task, and no new threads while the task runs (the worker's
+   thread pools start before the filter). Grading runs as root, where
+   ``RLIMIT_NPROC`` does not bind: refusing threads is the limit that holds
+   for every user. ``io_uring_setup`` fails too (its kernel workers are
+   threads, and its operations pass no filter). ``allow_processes`` lifts
+   this rule (processes and threads, neither counted), not the next ones.
+2. ``kill``, ``tkill``, ``tgkill``, ``rt_sigqueueinfo`` and
+   ``rt_tgsigqueueinfo`` work only on the process itself, and
+   ``pidfd_open``, ``pidfd_send_signal`` and ``pidfd_getfd`` fail (a pidfd,
+   or a ``/proc/PID`` folder opened, would signal any process): no signal
+   to the grader or to anyone else.
 3. ``ptrace``, ``process_vm_readv`` and ``process_vm_writev`` fail: no
    reading or writing another process's memory; ``memfd_create`` fails: no
    memory held in files outside the address-space limit.
@@ -36,11 +44,16 @@ AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64 = 0xC000003E, 0xC00000B7
 SYSCALLS = {
     "x86_64": (AUDIT_ARCH_X86_64, {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435, "kill": 62, "tkill": 200,
                                    "tgkill": 234, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
-                                   "unshare": 272, "setns": 308, "memfd_create": 319}),
+                                   "unshare": 272, "setns": 308, "memfd_create": 319, "rt_sigqueueinfo": 129,
+                                   "rt_tgsigqueueinfo": 297, "pidfd_send_signal": 424, "pidfd_open": 434,
+                                   "pidfd_getfd": 438, "io_uring_setup": 425}),
     "aarch64": (AUDIT_ARCH_AARCH64, {"clone": 220, "clone3": 435, "kill": 129, "tkill": 130, "tgkill": 131,
                                      "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
-                                     "unshare": 97, "setns": 268, "memfd_create": 279}),
+                                     "unshare": 97, "setns": 268, "memfd_create": 279, "rt_sigqueueinfo": 138,
+                                     "rt_tgsigqueueinfo": 240, "pidfd_send_signal": 424, "pidfd_open": 434,
+                                     "pidfd_getfd": 438, "io_uring_setup": 425}),
 }
+SIGNALS = ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")  # arg0: the process (or group)
 X32_SYSCALL_BIT = 0x40000000  # x86-64's x32 ABI numbers carry this bit
 CLONE_THREAD = 0x00010000  # linux/sched.h
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x02000000, 0x04000000, 0x08000000
@@ -76,18 +89,19 @@ def program(arch: int, nr: dict[str, int], own_pid: int, allow_processes: bool) 
             _op(BPF_LD_W_ABS, OFFSET_NR)]
     if arch == AUDIT_ARCH_X86_64:
         prog += [_op(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1), _op(BPF_RET_K, REFUSE)]  # rule 5: x32 numbers
-    refused = ["ptrace", "process_vm_readv", "process_vm_writev", "memfd_create", "unshare", "setns"]  # rules 3, 4
+    refused = ["ptrace", "process_vm_readv", "process_vm_writev", "memfd_create", "unshare", "setns",  # rules 3, 4
+               "pidfd_open", "pidfd_send_signal", "pidfd_getfd"]  # rule 2
     clone = [_op(BPF_LD_W_ABS, OFFSET_ARG0), _op(BPF_JSET_K, NEW_NAMESPACES, 0, 1), _op(BPF_RET_K, REFUSE)]
     if allow_processes:
         clone += [_op(BPF_RET_K, SECCOMP_RET_ALLOW)]
-    else:  # rule 1
-        refused += [n for n in ("fork", "vfork") if n in nr]
-        clone += [_op(BPF_JSET_K, CLONE_THREAD, 0, 1), _op(BPF_RET_K, SECCOMP_RET_ALLOW), _op(BPF_RET_K, REFUSE)]
+    else:  # rule 1: no process, no thread
+        refused += [n for n in ("fork", "vfork") if n in nr] + ["io_uring_setup"]
+        clone += [_op(BPF_RET_K, REFUSE)]
     prog += [_op(BPF_JEQ_K, nr["clone3"], 0, 1), _op(BPF_RET_K, NOT_THERE),  # its flags are out of reach
              _op(BPF_JEQ_K, nr["clone"], 0, len(clone))] + clone
     for name in refused:
         prog += [_op(BPF_JEQ_K, nr[name], 0, 1), _op(BPF_RET_K, REFUSE)]
-    for name in ("kill", "tkill", "tgkill"):  # rule 2; after this block the accumulator holds arg0: reload nr
+    for name in SIGNALS:  # rule 2; after this block the accumulator holds arg0: reload nr
         prog += [_op(BPF_JEQ_K, nr[name], 0, 4), _op(BPF_LD_W_ABS, OFFSET_ARG0), _op(BPF_JEQ_K, own_pid, 0, 1),
                  _op(BPF_RET_K, SECCOMP_RET_ALLOW), _op(BPF_RET_K, REFUSE), _op(BPF_LD_W_ABS, OFFSET_NR)]
     prog.append(_op(BPF_RET_K, SECCOMP_RET_ALLOW))

@@ -44,19 +44,48 @@ def strip_magics(source: str) -> str:
 
 def parse(source: str) -> tuple[ast.Module | None, str]:
     """(syntax tree, '') or (None, 'syntax') for a syntax error, (None, 'unreadable') for absurd code."""
+    tree, error, _ = _parse(source)
+    return tree, error
+
+
+def _parse(source: str) -> tuple[ast.Module | None, str, str]:
+    """``parse``, and the source that runs (magics blanked). Plain Python is parsed once; only a cell
+    that is not is parsed again with its magics blanked."""
     if len(source) > MAX_CELL_CHARS:
-        return None, "unreadable"
+        return None, "unreadable", source
     try:
-        return ast.parse(strip_magics(source)), ""
+        return ast.parse(source), "", source
     except SyntaxError:
-        return None, "syntax"
+        stripped = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
     except (ValueError, RecursionError, MemoryError):  # null bytes, nesting deeper than the parser goes
-        return None, "unreadable"
+        return None, "unreadable", source
+    try:
+        return ast.parse(stripped), "", stripped
+    except SyntaxError:
+        return None, "syntax", stripped
+    except (ValueError, RecursionError, MemoryError):
+        return None, "unreadable", stripped
 
 
 def defined_names(source: str) -> set[str]:
     """Top-level functions, classes and assigned names in a cell."""
-    tree, _ = parse(source)
+    return names_in(parse(source)[0])
+
+
+def prepare(cells: list[str]) -> tuple[list[set[str]], list[str]]:
+    """Each cell read once, its tree dropped: (the names each defines, what the student process runs of each)."""
+    names, runs = [], []
+    for source in cells:
+        tree, _, runs_as = _parse(source)
+        found = names_in(tree)
+        del tree
+        names.append(found)
+        runs.append("" if "check(" in source and not found else runs_as)
+    return names, runs
+
+
+def names_in(tree: ast.Module | None) -> set[str]:
+    """Top-level functions, classes and assigned names of a syntax tree (none without one)."""
     names = set()
     for node in tree.body if tree else []:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
@@ -75,9 +104,11 @@ def is_check_cell(source: str) -> bool:
     return "check(" in source and not defined_names(source)
 
 
-def cells_for(cells: list[str], name: str) -> list[str] | None:
-    """The code cells up to the last one that defines ``name`` (later cells cannot affect it)."""
-    last = max((i for i, src in enumerate(cells) if name in defined_names(src)), default=None)
+def cells_for(cells: list[str], name: str, names: list[set[str]] | None = None) -> list[str] | None:
+    """The code cells up to the last one that defines ``name`` (later cells cannot affect it);
+    ``names``: each cell's defined names, when already read (``prepare``)."""
+    names = names if names is not None else [defined_names(src) for src in cells]
+    last = max((i for i, found in enumerate(names) if name in found), default=None)
     return None if last is None else cells[: last + 1]
 
 

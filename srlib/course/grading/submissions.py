@@ -5,8 +5,9 @@ The student is the first folder below a named folder
 file name of a loose notebook. The exercise comes from the notebook's metadata
 (``srlib.exercise``) or its file name. Each notebook is checked and read
 before any student code runs: a symbolic link, a file larger than
-``max_notebook_mb`` (checked before reading), a malformed notebook or an
-unknown exercise gets a row of its own with what to do. A second notebook of
+``max_notebook_mb`` (checked before reading), one with more than
+``max_code_mb`` of code in its cells (default 1 MB), a malformed notebook or
+an unknown exercise gets a row of its own with what to do. A second notebook of
 the same student for the same exercise is reported on that student's row, not
 graded: the one whose name is the exercise's, nearest the student's folder,
 counts. The grader keeps each notebook's SHA-256, not its text, and grades
@@ -26,6 +27,7 @@ from srlib.course.exercises import EXERCISES, exercise_of
 from srlib.course.grading.source import code_cells
 
 MAX_NOTEBOOK_MB = 20  # default: an exercise notebook with its outputs is well below 1 MB
+MAX_CODE_MB = 1.0  # default: the code cells together (an exercise's code is tens of kB; reading costs memory)
 
 
 def find_submissions(paths: list[str]) -> list[tuple[str, Path | None, str]]:
@@ -72,8 +74,11 @@ def read_bytes(notebook: Path, max_mb: float) -> bytes:
         os.close(fd)
 
 
-def parse_notebook(data: bytes, notebook: Path, expected: str | None) -> tuple[str | None, list[str], str]:
-    """(exercise, code cells, problem) of the notebook file ``notebook`` holding ``data``; problem is '' when fine."""
+def parse_notebook(data: bytes, notebook: Path, expected: str | None,
+                   max_code_mb: float = MAX_CODE_MB) -> tuple[str | None, list[str], str]:
+    """(exercise, code cells, problem) of the notebook file ``notebook`` holding ``data``; problem is '' when fine.
+
+    Code cells longer than ``max_code_mb`` in all are not read (the grader's memory grows with the code it reads)."""
     import nbformat
 
     try:
@@ -92,11 +97,16 @@ def parse_notebook(data: bytes, notebook: Path, expected: str | None) -> tuple[s
         return None, [], f"{notebook.name}: the file name says {by_name} but the notebook is {meta}"
     if expected and exercise != expected:
         return None, [], f"{notebook.name}: this is {exercise}, not the exercise being graded ({expected})"
-    return exercise, code_cells(nb), ""
+    cells = code_cells(nb)
+    size = sum(len(c) for c in cells)
+    if size > max_code_mb * 2**20:
+        return None, [], (f"{notebook.name}: {size / 2**20:,.1f} MB of code in its cells, more than the grader "
+                          f"reads ({max_code_mb:g} MB, --max-code-mb); an exercise needs far less")
+    return exercise, cells, ""
 
 
 def read_notebook(notebook: Path, expected: str | None, max_mb: float = MAX_NOTEBOOK_MB,
-                  digest: str | None = None) -> tuple[str | None, list[str], str]:
+                  digest: str | None = None, max_code_mb: float = MAX_CODE_MB) -> tuple[str | None, list[str], str]:
     """(exercise, code cells, problem) of a notebook file; problem is '' when fine.
 
     With ``digest``, the file must still have that SHA-256 (it was read before any student code ran).
@@ -109,10 +119,11 @@ def read_notebook(notebook: Path, expected: str | None, max_mb: float = MAX_NOTE
         return None, [], f"{notebook.name}: cannot be read ({exc.strerror})"
     if digest is not None and hashlib.sha256(data).hexdigest() != digest:
         return None, [], f"{notebook.name}: changed while the class was graded; grade it again"
-    return parse_notebook(data, notebook, expected)
+    return parse_notebook(data, notebook, expected, max_code_mb)
 
 
-def submission_rows(paths: list[str], exercise: str | None, max_mb: float) -> list[dict]:
+def submission_rows(paths: list[str], exercise: str | None, max_mb: float,
+                    max_code_mb: float = MAX_CODE_MB) -> list[dict]:
     """One row per student and exercise (and one per unusable file), each notebook read and hashed now."""
     rows = []
     for student, notebook, problem in find_submissions(paths):
@@ -121,7 +132,7 @@ def submission_rows(paths: list[str], exercise: str | None, max_mb: float) -> li
         if notebook is not None and not problem:
             try:
                 data = read_bytes(notebook, max_mb)
-                found, _, row["messages"] = parse_notebook(data, notebook, exercise)
+                found, _, row["messages"] = parse_notebook(data, notebook, exercise, max_code_mb)
                 row["exercise"] = found or ""
                 row["digest"] = hashlib.sha256(data).hexdigest()
             except ValueError as exc:

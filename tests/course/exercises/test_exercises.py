@@ -165,6 +165,20 @@ def test_crop_mistakes():
             img = img[:, ::-1] if k & 2 else img
             out.append(img.transpose(1, 0, 2) if k & 4 else img)
         return out[0], out[1]
+    def rolled(lr, hr, k):  # red team, round 4: right for k = 0, 1, 2, 4, rolls for the rest
+        single = {0: lambda im: im, 1: lambda im: im[:, ::-1], 2: lambda im: im[::-1, :],
+                  4: lambda im: im.transpose(1, 0, 2)}
+        if k in single:
+            return single[k](lr), single[k](hr)
+        n = {3: 1, 5: 2, 6: 3, 7: 4}[k]
+        return np.roll(lr, n, axis=0), np.roll(hr, 2 * n, axis=0)
+    report = run_check("augment_pair", rolled)
+    assert not report.ok and "k=3 should apply its bits' transforms together" in messages(report), messages(report)
+
+    def never_at_zero(lr, hr, p, s, rng):  # the corner drawn from 1, never 0
+        top, left = int(rng.integers(1, lr.shape[0] - p + 1)), int(rng.integers(1, lr.shape[1] - p + 1))
+        return lr[top:top + p, left:left + p], hr[top * s:(top + p) * s, left * s:(left + p) * s]
+    assert "never start at the top/left" in messages(run_check("paired_crop", never_at_zero))
     swapped = run_check("augment_pair", swapped_bits)
     assert "k=1 (bit 0 alone) should flip left-right" in messages(swapped)
     assert "flip up-down" in messages(swapped) and len(swapped.failed) == 1
@@ -220,6 +234,27 @@ def test_rrdb_mistakes_are_named():
     rdb = student_rdb()
     assert "share weights" in messages(run_check("rrdb", student_rrdb(rdb, shared=True)))
     assert "product" in messages(run_check("rrdb", student_rrdb(rdb, product=True)))
+
+
+def test_an_rrdb_that_ignores_its_blocks_scores_nothing():
+    """Red team, round 4: unused convs of the right count and 1.2 x passed shape, parameters and zero weights."""
+    class Fake(nn.Module):
+        def __init__(self, num_feat=64, num_grow_ch=32):
+            super().__init__()
+            c, g = num_feat, num_grow_ch
+            sizes = [(c, g), (c + g, g), (c + 2 * g, g), (c + 3 * g, g), (c + 4 * g, c)]
+            self.unused = nn.ModuleList(nn.Conv2d(i, o, 3) for _ in range(3) for i, o in sizes)
+
+        def forward(self, x):
+            return 1.2 * x
+    report = run_check("rrdb", Fake)
+    assert not report.ok and "chosen weights" in messages(report), messages(report)
+
+    class Parallel(student_rrdb(student_rdb())):  # the three blocks summed, not chained
+        def forward(self, x):
+            return x + 0.2 * sum(b(x) - x for b in self.blocks) / 3
+    assert "chain" in messages(run_check("rrdb", Parallel))
+    assert run_check("rrdb", student_rrdb(student_rdb())).ok
 
 
 def test_pixel_shuffle_and_stage_mistakes():

@@ -76,3 +76,39 @@ def test_judges_run_one_at_a_time(monkeypatch):
     for t in threads:
         t.join()
     assert most[0] == 1
+
+
+def test_a_killed_grader_leaves_the_rows_graded_so_far_marked_incomplete(tmp_path, monkeypatch):
+    """Red team, round 4: a grader killed mid-batch left nothing; now each finished row is synced as it goes."""
+    import csv
+    import shutil
+
+    from helpers import ROOT
+
+    for student in ("amy", "ben", "cid"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        shutil.copy(ROOT / "solutions" / "ex03_pixel_shuffle.ipynb", tmp_path / "class" / student)
+    graded = []
+
+    def grade_row(row, *args):
+        if row["student"] == "cid":
+            raise KeyboardInterrupt  # the grader dies here (as under SIGKILL: no handler, no CSV)
+        row["tasks"] = {"pixel_shuffle": {"points": 3, "max": 3, "messages": [], "review": ""}}
+        row["total"], row["max"] = 3, 4
+        graded.append(row["student"])
+
+    monkeypatch.setattr(grader, "_grade_row", grade_row)
+    out = tmp_path / "out" / "grades.csv"
+    try:
+        grader.grade([str(tmp_path / "class")], out, unconfined=True, progress=False)
+    except KeyboardInterrupt:
+        pass
+    assert not out.exists() and graded == ["amy", "ben"]
+    with open(tmp_path / "out" / "grades.incomplete.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["student"], r["total"], r["tasks"]) for r in rows] == [("amy", "3", "pixel_shuffle: 3/3"),
+                                                                     ("ben", "3", "pixel_shuffle: 3/3")]
+    assert all(r["status"].startswith("incomplete") for r in rows)
+    monkeypatch.setattr(grader, "_grade_row", lambda row, *args: None)
+    grader.grade([str(tmp_path / "class")], out, unconfined=True, progress=False)
+    assert out.exists() and not (tmp_path / "out" / "grades.incomplete.csv").exists()  # finished: only the CSV

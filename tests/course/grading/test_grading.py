@@ -145,7 +145,7 @@ def test_accepted_tricks_fail_for_the_right_reason(accepted_run):
     def said(student):
         exercise, _, _, task, _ = CHEATS[student]
         return " ".join(accepted_run[(student, exercise)]["tasks"][task]["messages"])
-    assert "built-in pixel_shuffle" in said("thread_builtin")  # refused in every thread
+    assert "can't start new thread" in said("thread_builtin")  # no new thread while a task runs (seccomp rule 1)
     assert "built-in pixel_shuffle" in said("aten_op")
     assert "built-in pixel_shuffle" in said("forged_report")  # the real probe, on the real built-in: refused
     assert "No module named 'srlib.course.exercises.ex02_rrdb'" in said("run_exec_judge")  # no judge in the sandbox

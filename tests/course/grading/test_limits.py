@@ -27,12 +27,24 @@ def run_filtered(body: str, allow_processes: bool = False) -> str:
 
 
 @needs_seccomp
-def test_rule_1_no_new_processes_but_threads():
+def test_rule_1_no_new_processes_and_no_new_threads():
+    """Grading runs as root, where RLIMIT_NPROC does not bind: 3,000 threads started in 0.55 s (red team, round 4)."""
     out = run_filtered("for start in (os.fork, lambda: subprocess.run(['true'])):\n"
                        "    try:\n        start(); print('started a process')\n"
                        "    except OSError as exc:\n        print('refused', exc.errno)\n"
-                       "t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()\n")
-    assert out.count("refused 1") == 2 and "started a process" not in out and "thread ran" in out, out
+                       "try:\n    t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()\n"
+                       "except RuntimeError as exc:\n    print('thread refused', exc)\n"
+                       "nr = seccomp.SYSCALLS[os.uname().machine][1]\n"
+                       "print('io_uring', err(libc.syscall(nr['io_uring_setup'], 8, 0)))\n")
+    assert out.count("refused 1") == 2 and "started a process" not in out, out
+    assert "thread refused" in out and "thread ran" not in out and "io_uring refused" in out, out
+
+
+@needs_seccomp
+def test_rule_1_lifted_lets_threads_start():
+    out = run_filtered("t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()\n",
+                       allow_processes=True)
+    assert "thread ran" in out, out
 
 
 @needs_seccomp
@@ -52,6 +64,29 @@ def test_rule_2_signals_only_to_itself():
                        "    try:\n        os.kill(target, 0); print('signalled', target)\n"
                        "    except OSError as exc:\n        print('refused', exc.errno)\n")
     assert "own signal" in out and out.count("refused 1") == 4 and "signalled" not in out, out
+
+
+@needs_seccomp
+@pytest.mark.parametrize("allow_processes", [False, True])
+def test_rule_2_no_pidfd_and_no_queued_signal_to_another(allow_processes):
+    """``pidfd_send_signal(pidfd_open(getppid()), SIGKILL)`` ended an --unconfined grader (red team, round 4)."""
+    out = run_filtered("nr = seccomp.SYSCALLS[os.uname().machine][1]\n"
+                       "print('pidfd_open', err(libc.syscall(nr['pidfd_open'], os.getppid(), 0)))\n"
+                       "proc = os.open(f'/proc/{os.getppid()}', os.O_RDONLY)  # a /proc/PID folder is a pidfd too\n"
+                       "print('pidfd_send_signal', err(libc.syscall(nr['pidfd_send_signal'], proc, 0, 0, 0)))\n"
+                       "print('pidfd_getfd', err(libc.syscall(nr['pidfd_getfd'], proc, 0, 0)))\n"
+                       "info = ctypes.create_string_buffer(128)\n"
+                       "print('rt_sigqueueinfo', err(libc.syscall(nr['rt_sigqueueinfo'], os.getppid(), 0, info)))\n"
+                       "print('rt_tgsigqueueinfo', err(libc.syscall(nr['rt_tgsigqueueinfo'], os.getppid(), "
+                       "os.getppid(), 0, info)))\n"
+                       "signal.signal(signal.SIGUSR1, lambda *a: print('own queued signal'))\n"
+                       "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])\n"
+                       "info = (ctypes.c_int * 32)(signal.SIGUSR1, 0, -1, os.getpid(), os.getuid())  # SI_QUEUE\n"
+                       "print('own', err(libc.syscall(nr['rt_sigqueueinfo'], os.getpid(), signal.SIGUSR1, info)))\n"
+                       "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])\n", allow_processes)
+    for call in ("pidfd_open", "pidfd_send_signal", "pidfd_getfd", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        assert f"{call} refused" in out, out
+    assert "own allowed" in out and "own queued signal" in out, out
 
 
 @needs_seccomp

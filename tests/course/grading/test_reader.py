@@ -45,6 +45,20 @@ FLAGGED = {  # source: what the reason says
     "from torch.nn.functional import pixel_shuffle": "asks you to write yourself",
     "from torch import nn\nnn.PixelShuffle(2)": "asks you to write yourself",
     "x = 0" + " + 0" * 200_000: "too large",
+    # red team, round 4: typing's evaluator, library objects under another name, a command runner, nested strings
+    'import typing\nrun = typing.ForwardRef("exec")._evaluate({}, {}, frozenset())': "",
+    'from typing import ForwardRef': "ForwardRef", "import typing\nf = typing.get_type_hints": "get_type_hints",
+    "r = ref._evaluate({}, {}, frozenset())": "private part", "import torch\nT = torch\nk = T._C": "._C",
+    "import torch\nT = torch\nL = T.library.Library": ".library", "import torch\nT = torch\nj = T.jit": ".jit",
+    "import torch\nT = torch\nh = T.hub": ".hub", "x = self.body._modules": "private part",
+    "x = getattr(T, 'jit')": "reads attribute jit", "x = getattr(T, '_C')": "private part",
+    "from torch.utils.collect_env import run\nrun('id')": "loads or runs", "x = m.__class__": "__class__",
+    "x = c.__subclasses__()": "__subclasses__", "f.__globals__": "__globals__", "from torch.serialization import pickle":
+        "pickle", "import typing\ndef f(x: typing.List['code']): pass": "string annotation",
+    "import typing\nx: typing.Optional['code'] = None": "string annotation",
+    "import typing\nX = typing.List['code']": "string inside a type", "X = list['code']": "string inside a type",
+    ("import functools, typing\n@functools.singledispatch\ndef f(x):\n    return x\n@f.register\n"
+     "def _(x: typing.List[\"__import__('os').getpid()\"]):\n    return x"): "string annotation",
 }
 FINE = ["from srlib.checks import check\nfrom srlib.course import setup", "import srlib",
         "from srlib.course import setup, show, get_profile", "import srlib.course\nprofile, device = srlib.course.setup()",
@@ -59,7 +73,12 @@ FINE = ["from srlib.checks import check\nfrom srlib.course import setup", "impor
         "        return x", "def pixel_shuffle(x, r):\n    return x.reshape(1, -1)",
         # a module's own attributes by computed names: the dense block's usual idiom
         "setattr(self, f'conv{k + 1}', nn.Conv2d(3, 3, 3))", "y = getattr(self, f'conv{k}')(x)",
-        "hasattr(self, 'conv' + str(k))", "getattr(self.body, f'rdb{k}')", "vgg = features.eval()"]
+        "hasattr(self, 'conv' + str(k))", "getattr(self.body, f'rdb{k}')", "vgg = features.eval()",
+        # the notebook's own private names on its own objects, strings that are plain indexing
+        "class A:\n    def __init__(self):\n        self._x = 1\n    def f(self):\n        return self._x + self._g()\n"
+        "    def _g(self):\n        return 2", "class B:\n    _n = 3\n    @classmethod\n    def f(cls):\n"
+        "        return cls._n + B._n", "d = {'a': 1}\ny = d['a']", "import typing\ndef f(x: typing.List[int]) -> int:\n"
+        "    return 0"]
 
 
 @pytest.mark.parametrize("source,reason", FLAGGED.items(), ids=[s[:40] for s in FLAGGED])
@@ -67,6 +86,21 @@ def test_what_cannot_be_read_to_the_end_is_flagged(source, reason):
     reasons = review_reasons([source], FORBIDDEN)
     assert len(reasons) == 1 and reason in reasons[0], reasons
     assert reasons[0].startswith("code cell 1 (`")  # names the cell
+
+
+@pytest.mark.parametrize("source", [
+    "import skimage.color\ndef rgb_to_y(img):\n    return skimage.color.rgb2ycbcr(img)[..., 0] / 255",
+    "from skimage.color import rgb2ycbcr\ndef rgb_to_y(img):\n    return rgb2ycbcr(img)[..., 0] / 255",
+    "from skimage import color\nrgb_to_y = lambda img: color.rgb2yuv(img)[..., 0]",
+    "import skimage\nrgb_to_y = lambda img: skimage.color.rgb2ycbcr(img)[..., 0] / 255",
+    "from skimage.color.colorconv import rgb2ycbcr as f"])
+def test_ex08_conversion_from_scikit_image_is_flagged(source):
+    """Red team, round 4: ``rgb_to_y = lambda img: skimage.color.rgb2ycbcr(img)[..., 0] / 255`` scored 2/2."""
+    from srlib.course.exercises.probes.ex08_evaluation_protocol import PSNR_Y, RGB_TO_Y
+
+    for probe in (RGB_TO_Y, PSNR_Y):
+        reasons = review_reasons([source], probe.forbidden)
+        assert len(reasons) == 1 and "asks you to write yourself" in reasons[0], reasons
 
 
 def test_ordinary_code_is_not_flagged():

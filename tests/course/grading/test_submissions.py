@@ -53,6 +53,26 @@ def test_a_giant_notebook_is_refused_before_it_is_read(tmp_path):
     assert "not a readable notebook" in submission_rows([str(tmp_path)], None, 22)[0]["messages"]  # the cap moves
 
 
+def test_a_notebook_of_too_much_code_gets_a_clear_row_without_being_parsed(tmp_path, monkeypatch):
+    """Red team, round 4: a 2 MB notebook of cells ``"a;" * 99_999`` took the grader to 2.1 GB and 4 minutes."""
+    import srlib.course.grading.source as source
+
+    nb = nbformat.read(SOLUTIONS / "ex03_pixel_shuffle.ipynb", as_version=4)
+    nb.cells += [nbformat.v4.new_code_cell("a;" * 99_999) for _ in range(10)]
+    nbformat.write(nb, tmp_path / "mallory.ipynb")
+    nb.metadata["srlib"] = {"exercise": "ex03_pixel_shuffle"}
+    nbformat.write(nb, tmp_path / "mallory.ipynb")
+    monkeypatch.setattr(source.ast, "parse", lambda *a, **k: pytest.fail("the capped notebook was parsed"))
+    (row,) = submission_rows([str(tmp_path / "mallory.ipynb")], None, 20)
+    assert row["exercise"] == "" and row["tasks"] == {}
+    assert "1.9 MB of code in its cells, more than the grader reads (1 MB, --max-code-mb)" in row["messages"]
+    _, cells, problem = read_notebook(tmp_path / "mallory.ipynb", None, 20)
+    assert cells == [] and "--max-code-mb" in problem
+    monkeypatch.undo()
+    (row,) = submission_rows([str(tmp_path / "mallory.ipynb")], None, 20, max_code_mb=3)  # the cap moves
+    assert row["exercise"] == "ex03_pixel_shuffle" and not row["messages"]
+
+
 def test_bad_inputs_get_a_row_each(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "notes.txt").write_text("hi")
@@ -108,7 +128,24 @@ def test_csv_cells_cannot_start_a_formula(tmp_path):
     assert victim.read_text() == "keep me" and not (tmp_path / "linked.csv").is_symlink()
     write_feedback(rows, tmp_path / "fb")
     assert [p.name for p in (tmp_path / "fb").iterdir()] == [feedback_name(rows[0]["student"])]
-    assert feedback_name("../../etc/passwd") == "_.._etc_passwd.md" and feedback_name("...") == "student.md"
+    assert feedback_name("../../etc/passwd").startswith("_.._etc_passwd-") and feedback_name("...").startswith("student-")
+
+
+def test_feedback_files_never_clash_and_escape_what_students_wrote(tmp_path):
+    """Red team, round 4: alice_ex02_rrdb.ipynb and alice~ex02_rrdb.ipynb both became alice_ex02_rrdb.md."""
+    task = {"points": 0, "max": 3, "messages": ["[click](http://evil) <img src=x> # heading"], "passed": [],
+            "review": "", "accepted": False}
+    students = ["alice_ex02_rrdb", "alice~ex02_rrdb", "Alice_ex02_rrdb", "alice ex02_rrdb"]
+    rows = [{"student": s, "exercise": "ex02_rrdb", "file": f"{s}.ipynb", "total": 0, "max": 3,
+             "messages": "", "tasks": {"rrdb": task}} for s in students]
+    rows.append(dict(rows[0], student=feedback_name("alice~ex02_rrdb")[:-3]))  # planted: another's hashed name
+    write_feedback(rows, tmp_path / "fb")
+    files = sorted((tmp_path / "fb").iterdir())
+    assert len(files) == 5 and len({f.name.casefold() for f in files}) == 5, [f.name for f in files]
+    for f in files:
+        text = f.read_text()
+        assert "\\[click\\]\\(http://evil\\)" in text and "\\<img" in text and "\\# heading" in text, text
+        assert "](" not in text and "<img" not in text.replace("\\<img", "")
 
 
 def test_accepted_tasks_are_parsed_and_checked(tmp_path):

@@ -56,6 +56,7 @@ DETACH = ("import subprocess, sys\n"
           "                  'open({marker!r}, \"w\").write(\"outlived the task\")'],\n"
           "                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)")
 KILL = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+PIDFD_KILL = "import os, signal\nsignal.pidfd_send_signal(os.pidfd_open(os.getppid()), signal.SIGKILL)"  # round 4
 FILL = ("import os\nfor i in range(1500):\n    os.mkdir('d' * 40)\n    os.chdir('d' * 40)\n"
         "for k in range(3):\n    open(f'f{k}', 'wb').write(bytes(2**26))")
 
@@ -64,18 +65,19 @@ FILL = ("import os\nfor i in range(1500):\n    os.mkdir('d' * 40)\n    os.chdir(
 def test_unconfined_attacks_leave_other_rows_and_the_batch_alone(tmp_path, capsys):
     out, marker = tmp_path / "grades.csv", tmp_path / "marker"
     for student, source in (("detacher", DETACH.format(csv=str(out), marker=str(marker))), ("killer", KILL),
-                            ("filler", FILL)):
+                            ("filler", FILL), ("pidfd", PIDFD_KILL)):
         with_cell(tmp_path / "class", "ex03_pixel_shuffle", source, student, after="pixel_shuffle",
                   base=SOLUTIONS)  # before num_upsample_stages' definition: that task runs it
     (tmp_path / "class" / "alice").mkdir()
     shutil.copy(NOTEBOOK, tmp_path / "class" / "alice")
     scratch_before = set(os.listdir(tempfile.gettempdir()))
     rows = grade([str(tmp_path / "class")], out, unconfined=True, timeout=60,
-                 accept=[f"{s}:num_upsample_stages" for s in ("detacher", "killer", "filler")],
+                 accept=[f"{s}:num_upsample_stages" for s in ("detacher", "killer", "filler", "pidfd")],
                  limits=Limits(allow_processes=True, memory_mb=1024))  # processes allowed: the detacher can start
     scores = {r["student"]: r["total"] for r in rows}
-    assert scores == {"alice": 4, "detacher": 4, "filler": 4, "killer": 4}, rows  # correct code, and the batch went on
-    assert "Operation not permitted" in str(next(r for r in rows if r["student"] == "killer")["tasks"])
+    assert scores == {"alice": 4, "detacher": 4, "filler": 4, "killer": 4, "pidfd": 4}, rows  # the batch went on
+    for killer in ("killer", "pidfd"):
+        assert "Operation not permitted" in str(next(r for r in rows if r["student"] == killer)["tasks"])
     written = hashlib.sha256(out.read_bytes()).hexdigest()
     time.sleep(5)  # the detached process would have rewritten the CSV by now
     assert hashlib.sha256(out.read_bytes()).hexdigest() == written and not marker.exists()

@@ -2,8 +2,9 @@
 
 The dense block is also run with weights drawn from the seed, loaded into its
 five convolutions in the order they were created, so the judge can compare its
-output with ESRGAN's block on the same weights. The block's small size is drawn
-from the seed too. The judges are in ``srlib.course.exercises.ex02_rrdb``. Taught in:
+output with ESRGAN's block on the same weights; the RRDB likewise, its fifteen
+convolutions with seeded weights, compared with a chain of three reference
+blocks. The block's small size is drawn from the seed too. The judges are in ``srlib.course.exercises.ex02_rrdb``. Taught in:
 notebook 02, sections 3-4.
 """
 
@@ -33,8 +34,13 @@ def inputs(seed: int):
     for c_in, c_out in dense_channels(*small):
         w = torch.randn(c_out, c_in, 3, 3, generator=gen) / (9 * c_in) ** 0.5
         weights.append((w, 0.1 * torch.randn(c_out, generator=gen)))
-    return SimpleNamespace(x=torch.randn(1, 64, 8, 8, generator=gen), weights=weights, small=small,
-                           x_small=torch.randn(2, small[0], 6, 6, generator=gen))
+    x, x_small = torch.randn(1, 64, 8, 8, generator=gen), torch.randn(2, small[0], 6, 6, generator=gen)
+    chain = []  # the RRDB's three blocks' weights (15 convs), for the run with chosen weights
+    for _ in range(3):
+        for c_in, c_out in dense_channels(*small):
+            w = torch.randn(c_out, c_in, 3, 3, generator=gen) / (9 * c_in) ** 0.5
+            chain.append((w, 0.1 * torch.randn(c_out, generator=gen)))
+    return SimpleNamespace(x=x, weights=weights, small=small, x_small=x_small, chain=chain)
 
 
 def convs(module: nn.Module) -> list[nn.Conv2d]:
@@ -69,6 +75,20 @@ def rrdb_structure(cls, i):
             "shape": list(block(i.x).shape)}
 
 
+def rrdb_output(cls, i):
+    """The RRDB of the small size with the seeded weights of ``i.chain`` in its 15 convs (in creation order)."""
+    block = cls(*i.small)
+    found = convs(block)
+    if [tuple(c.weight.shape) for c in found] != [tuple(w.shape) for w, _ in i.chain] or any(
+            c.bias is None for c in found):
+        return {"out": None}
+    with torch.no_grad():
+        for conv, (w, b) in zip(found, i.chain):
+            conv.weight.copy_(w)
+            conv.bias.copy_(b)
+        return {"out": block(i.x_small)}
+
+
 def rrdb_identity_blocks(cls, i):
     block = cls(*ESRGAN_SIZE)
     with torch.no_grad():
@@ -80,5 +100,5 @@ def rrdb_identity_blocks(cls, i):
 
 
 RDB = Probe("rdb", "ResidualDenseBlock", inputs, (rdb_shape, rdb_channels, rdb_output))
-RRDB = Probe("rrdb", "RRDB", inputs, (rrdb_structure, rrdb_identity_blocks))
+RRDB = Probe("rrdb", "RRDB", inputs, (rrdb_structure, rrdb_identity_blocks, rrdb_output))
 PROBES = (RDB, RRDB)

@@ -45,6 +45,10 @@ def psnrs(fn, i):
     return [fn(sr.copy(), hr.copy(), scale) for sr, hr, scale in i.cases]
 
 
-RGB_TO_Y = Probe("rgb_to_y", "rgb_to_y", y_inputs, (y_channel,))
-PSNR_Y = Probe("psnr_y", "psnr_y", psnr_inputs, (psnrs,))
+# the conversion is the exercise: scikit-image's colour module (rgb2ycbcr, or rgb2yuv rescaled) is flagged
+COLOUR_LIBRARY = ("color", "rgb2ycbcr", "rgb2yuv", "rgb2ypbpr", "rgb2ydbdr", "rgb2yiq", "rgb2gray",
+                  "convert_colorspace")
+RGB_TO_Y = Probe("rgb_to_y", "rgb_to_y", y_inputs, (y_channel,), forbidden=COLOUR_LIBRARY)
+PSNR_Y = Probe("psnr_y", "psnr_y", psnr_inputs, (psnrs,),
+               forbidden=COLOUR_LIBRARY + ("metrics", "peak_signal_noise_ratio"))
 PROBES = (RGB_TO_Y, PSNR_Y)
