@@ -136,7 +136,7 @@ def _own_private(trees: list[ast.Module]) -> set[str]:
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
                 own.add(node.attr)
             elif isinstance(node, ast.ClassDef):
-                own.add(node.name)
+                own.add(f"class {node.name}")  # a class of the notebook's (kept apart from attribute names)
                 for item in node.body:
                     if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                         own.add(item.name)
@@ -155,7 +155,7 @@ def _private_problem(base: ast.AST | None, attr: str, own: set[str]) -> str:
     on ``self``, ``cls`` or one of its own classes (``T = torch; T._C`` or ``ForwardRef(...)._evaluate`` are not)."""
     if not _is_private(attr):
         return ""
-    if isinstance(base, ast.Name) and (base.id in ("self", "cls") or base.id in own) and attr in own:
+    if isinstance(base, ast.Name) and (base.id in ("self", "cls") or f"class {base.id}" in own) and attr in own:
         return ""
     return f"uses .{attr}, a private part of an object that is not your own"
 

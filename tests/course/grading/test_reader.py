@@ -51,6 +51,7 @@ FLAGGED = {  # source: what the reason says
     "r = ref._evaluate({}, {}, frozenset())": "private part", "import torch\nT = torch\nk = T._C": "._C",
     "import torch\nT = torch\nL = T.library.Library": ".library", "import torch\nT = torch\nj = T.jit": ".jit",
     "import torch\nT = torch\nh = T.hub": ".hub", "x = self.body._modules": "private part",
+    "class A:\n    def _f(self): pass\n_f = torch\n_f._f": "private part",
     "x = getattr(T, 'jit')": "reads attribute jit", "x = getattr(T, '_C')": "private part",
     "from torch.utils.collect_env import run\nrun('id')": "loads or runs", "x = m.__class__": "__class__",
     "x = c.__subclasses__()": "__subclasses__", "f.__globals__": "__globals__", "from torch.serialization import pickle":
