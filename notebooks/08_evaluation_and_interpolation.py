@@ -37,8 +37,8 @@ if "google.colab" in sys.modules:
 #    rounding) and see how a write-up ends up reporting a GAN below bicubic.
 # 4. Upscale photos of any size with tiles.
 #
-# Prerequisites: notebooks 01, 03 (grid contrast), 05, 06 and 07. Runtime: about two minutes
-# on one CPU thread (`ci`).
+# Prerequisites: notebooks 01, 03 (grid contrast), 05, 06 and 07. Runtime (`ci`, one CPU
+# thread): about 4 minutes of CPU time, measured when the stored outputs were built.
 
 # %%
 import numpy as np
