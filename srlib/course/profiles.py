@@ -63,10 +63,10 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "ci": Profile("ci", "tiny, CPU, reproducible stored outputs (CI)",
                   train_iters=40, batch_size=8, hr_patch=48, num_feat=16, num_block=2,
-                  toy_steps=1200, eval_images=2, device_kind="cpu"),
+                  toy_steps=2000, eval_images=2, device_kind="cpu"),
     "cpu": Profile("cpu", "a laptop CPU: minutes per notebook",
                    train_iters=600, batch_size=16, hr_patch=64, num_feat=32, num_block=4,
-                   toy_steps=2000, eval_images=0, device_kind="auto"),
+                   toy_steps=3000, eval_images=0, device_kind="auto"),
     "gpu": Profile("gpu", "a CUDA GPU (Colab T4 and up): the papers' recipes",
                    train_iters=5000, batch_size=16, hr_patch=128, num_feat=64, num_block=16,
                    toy_steps=5000, eval_images=0, device_kind="auto"),
