@@ -1,9 +1,11 @@
 """Training recipes: the papers' hyperparameters as plain dataclasses.
 
-Each recipe is a ``Recipe`` with the paper's values as defaults (SRGAN,
-Ledig et al. 2017, Sec. 3.2; ESRGAN, Wang et al. 2018, Sec. 4.1); the
-generator's own settings are a nested ``GeneratorConfig``
-(``recipe.generator``). ``scaled(recipe, size)`` shrinks a recipe to a
+Each recipe is a ``Recipe`` with mostly the papers' values (SRGAN, Ledig et
+al. 2017, Sec. 3.2; ESRGAN, Wang et al. 2018, Sec. 4.1) and some of BasicSR's
+training configs: for ESRGAN, the PSNR stage's length and the EMA, which the
+paper does not state, and Adam's beta2 = 0.99 where it states 0.999 (notebook
+06, section 2 sets the sources side by side). The generator's own settings are a nested
+``GeneratorConfig`` (``recipe.generator``). ``scaled(recipe, size)`` shrinks a recipe to a
 ``RecipeSize`` (the course's ``ci`` / ``cpu`` profiles hold one:
 ``profile.recipe_size``; ``gpu``'s is None, the recipe as published). A recipe
 is saved in every checkpoint (``asdict``) and can be read from YAML (the
@@ -26,7 +28,9 @@ ADVERSARIAL = (None, "bce", "ragan", "wgan-gp")
 class Recipe:
     """A training recipe: generator, losses and their weights, optimisers, schedule, data sizes.
 
-    Defaults are ESRGAN's PSNR stage (Sec. 4.1); ``RECIPES`` holds the papers' recipes.
+    Defaults are ESRGAN's PSNR stage (Sec. 4.1), with BasicSR's values where the paper
+    gives none or another (``betas``, ``total_iters``, ``ema_decay``: see their comments);
+    ``RECIPES`` holds the papers' recipes.
     Weights of 0 switch a loss term off; ``adversarial`` None trains without a discriminator.
     Taught in: notebook 06, section 2 and notebook 07, section 3.
     """
@@ -57,11 +61,11 @@ class Recipe:
     # optimisation
     learning_rate_g: float = 2e-4
     learning_rate_d: float = 1e-4
-    betas: tuple = (0.9, 0.99)
-    milestones: tuple = (200_000, 400_000, 600_000, 800_000)
+    betas: tuple = (0.9, 0.99)  # BasicSR's configs; ESRGAN Sec. 4.1 uses (0.9, 0.999)
+    milestones: tuple = (200_000, 400_000, 600_000, 800_000)  # ESRGAN Sec. 4.1: halved every 200k
     gamma: float = 0.5
-    total_iters: int = 1_000_000
-    ema_decay: float = 0.999
+    total_iters: int = 1_000_000  # BasicSR's PSNR-stage config; the paper states no total
+    ema_decay: float = 0.999  # BasicSR's GAN-stage config; the paper states no EMA
     # bookkeeping
     val_every: int = 5000
     save_every: int = 5000
