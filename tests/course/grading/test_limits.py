@@ -135,6 +135,7 @@ def test_limits_refuse_absurd_values():
 @needs_seccomp
 def test_memory_limit_applies_and_missing_limits_are_named(monkeypatch):
     script = ("import torch\nfrom srlib.course.grading.limits import Limits, apply\n"
+              "(torch.ones(64, 64) @ torch.ones(64, 64)).sum()\n"  # PyTorch's thread pool starts first, as in the worker
               "print('missing', apply(Limits(memory_mb=512)))\n"
               "print((torch.ones(64, 64) @ torch.ones(64, 64)).sum().item())\n"
               "try:\n    b = bytearray(2 * 2**30)\nexcept MemoryError:\n    print('memory refused')\n")
